@@ -1,0 +1,49 @@
+/**
+ * The one HTTP client every upstream adapter (gateways, supplier) uses. Implemented in
+ * net/http-client.ts over the global fetch with an undici Agent (keep-alive pool, bounded
+ * connections, connect/header/body timeouts), so nock can intercept it in tests.
+ */
+export type UpstreamErrorKind = 'timeout' | 'network' | 'http' | 'rate_limited' | 'circuit_open' | 'aborted';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    readonly attempts: number,
+    readonly status?: number,
+    readonly body?: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /**
+   * Decides from a complete answer whether it is a transient failure worth retrying (a 5xx, a
+   * protocol's "system busy" code). Network errors and timeouts are always retried.
+   * Return 'rate_limited' to back off longer (429 / FREQUENCY_LIMITED).
+   */
+  classify?: (res: HttpResponse) => 'ok' | 'retry' | 'rate_limited';
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>; // lower-cased names
+  body: string; // raw text, exactly as received (signatures are over raw bytes)
+  attempts: number;
+  ms: number;
+}
+
+export interface HttpClient {
+  /**
+   * Resolves with the last answer (even a 5xx after retries are spent); rejects with UpstreamError
+   * only when no answer could be had (timeout, network, open circuit, abort).
+   */
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
