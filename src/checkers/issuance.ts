@@ -1,0 +1,62 @@
+/**
+ * The issuance checker: which keys the order holds and their status, the stock it could be filled
+ * from, and for supplier products what the supplier says about the fulfilment.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { IssuanceFinding, SupplierFacts } from '../domain/findings.ts';
+import { issuedKeys, stockKeys } from '../db/schema.ts';
+import type { SupplierEvidence } from '../suppliers/types.ts';
+import type { Checker } from './types.ts';
+
+export interface IssuanceResult {
+  finding: IssuanceFinding;
+  /** the supplier's answer with its exchange, for the agent's evidence view (keys removed) */
+  supplier?: Omit<SupplierEvidence, 'keys'>;
+  /** supplier-delivered secrets the order does not hold yet: handed to the reissue, never persisted */
+  supplierKeys: string[];
+}
+
+export const issuanceChecker: Checker<IssuanceResult> = {
+  name: 'issuance',
+  async run({ svc, lookup, signal }) {
+    const { order, product } = lookup;
+    if (!order || !product) throw new Error('no migrated order to check');
+    const db = svc.database.db;
+    const keys = await db
+      .select({ status: issuedKeys.status, replacement: issuedKeys.replacement, hash: issuedKeys.secretHash })
+      .from(issuedKeys)
+      .where(eq(issuedKeys.orderId, order.id));
+    const validKeys = keys.filter((k) => k.status === 'delivered').length;
+    const missing = Math.max(0, order.quantity - validKeys);
+    // counting stops at what the order could need: cheap even with a million keys in stock
+    const [stock] = await svc.database.rows<{ n: number }>(sql`
+      select count(*)::int as n from (
+        select 1 from ${stockKeys}
+        where ${stockKeys.sku} = ${order.sku} and ${stockKeys.status} = 'available'
+        limit ${Math.max(missing, 1)}) s`);
+    const finding: IssuanceFinding = {
+      quantity: order.quantity,
+      validKeys,
+      voidedKeys: keys.filter((k) => k.status === 'voided').length,
+      replacementsUsed: keys.filter((k) => k.replacement).length,
+      maxReplacements: product.maxReplacements,
+      stockAvailable: Number(stock?.n ?? 0),
+    };
+    if (product.fulfilment !== 'supplier' || missing === 0) return { finding, supplierKeys: [] };
+
+    const answer = await svc.supplier.query(order.orderNo, { signal });
+    const { keys: delivered = [], ...shown } = answer;
+    const held = new Set(keys.filter((k) => k.status === 'delivered').map((k) => k.hash));
+    const fresh: string[] = [];
+    for (const key of delivered) if (!held.has(await svc.box.keyHash(key))) fresh.push(key);
+    finding.supplier = supplierFacts(answer, fresh.length);
+    return { finding, supplier: shown, supplierKeys: fresh };
+  },
+};
+
+function supplierFacts(e: SupplierEvidence, keysAvailable: number): SupplierFacts {
+  if (e.trust !== 'verified' || !e.state) return { state: 'unknown', keysAvailable: 0, reason: e.fault?.message };
+  // a supplier that never heard of the order has not started it: same as failed for the decision
+  const state = e.state === 'not_found' ? 'failed' : e.state;
+  return { state, since: e.since, reason: e.reason, keysAvailable: state === 'success' ? keysAvailable : 0 };
+}

@@ -1,0 +1,49 @@
+/**
+ * The legacy-migration checker: what the pre-migration platform's record and the migration ledger
+ * say about this order, and whether they agree with the migrated order.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { MigrationFinding } from '../domain/findings.ts';
+import { issuedKeys } from '../db/schema.ts';
+import type { Checker } from './types.ts';
+
+export const migrationChecker: Checker<MigrationFinding> = {
+  name: 'migration',
+  async run({ svc, lookup }) {
+    const { legacy, ledger, order } = lookup;
+    const legacyOrderNo = ledger?.legacyOrderNo ?? legacy?.orderNo;
+    if (!legacyOrderNo) return { kind: 'none' };
+    const batch = ledger?.batch ?? undefined;
+    const state = ledger?.state ?? (order ? 'migrated' : 'pending');
+    if (state === 'pending' || (state === 'migrated' && !order)) {
+      return { kind: 'pending', legacyOrderNo, batch, eta: ledger?.eta?.toISOString() };
+    }
+    if (state === 'failed') return { kind: 'failed', legacyOrderNo, batch };
+    if (state === 'conflict' || !order || !legacy) {
+      return { kind: 'conflict', legacyOrderNo, fields: state === 'conflict' ? ['ledger'] : ['record'], batch };
+    }
+    const fields: string[] = [];
+    if (legacy.amountCents !== order.amountCents) fields.push('amount');
+    if (legacy.sku !== order.sku) fields.push('product');
+    if (legacy.quantity !== order.quantity) fields.push('quantity');
+    if (legacy.status === 'refunded' && order.status !== 'refunded') fields.push('payment');
+    if (fields.length) return { kind: 'conflict', legacyOrderNo, fields, batch };
+
+    const legacyKeys: string[] = legacy.keyCount ? JSON.parse(await svc.box.decrypt(legacy.keysEnc)) : [];
+    const held = await svc.database.db
+      .select({ hash: issuedKeys.secretHash })
+      .from(issuedKeys)
+      .where(and(eq(issuedKeys.orderId, order.id), eq(issuedKeys.status, 'delivered')));
+    const heldHashes = new Set(held.map((h) => h.hash));
+    let missing = 0;
+    for (const key of legacyKeys) if (!heldHashes.has(await svc.box.keyHash(key))) missing++;
+    missing = Math.min(missing, Math.max(0, order.quantity - held.length));
+    return {
+      kind: 'migrated',
+      legacyOrderNo,
+      batch,
+      missingKeys: missing,
+      legacyPaidAt: legacy.paidAt?.toISOString(),
+    };
+  },
+};

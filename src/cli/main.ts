@@ -1,0 +1,59 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { serveCommand } from './serve.ts';
+import { migrateCommand } from './migrate.ts';
+import { diagnoseCommand } from './diagnose.ts';
+import { scenariosCommand } from './scenarios.ts';
+import { agentsCommand } from './agents.ts';
+
+export class UsageError extends Error {}
+
+const USAGE = `usage: order-doctor <command>
+  serve [--world FILE]                 HTTP server on PORT (default 8787) with the sandbox upstreams
+  migrate                              apply migrations/ to the configured database
+  diagnose <orderNo> [--apply] [--json]  agent-style diagnosis from the shell
+  scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
+  agents create --name NAME            create an agent and print its API token once`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse(args: string[], options: Options) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serveCommand(rest, () => loadConfig(process.env));
+      case 'migrate':
+        return await migrateCommand(rest, loadConfig(process.env));
+      case 'diagnose':
+        return await diagnoseCommand(rest, loadConfig(process.env));
+      case 'scenarios':
+        return await scenariosCommand(rest);
+      case 'agents':
+        return await agentsCommand(rest, loadConfig(process.env));
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(USAGE);
+        return command ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command '${command}' (try: order-doctor --help)`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`order-doctor: ${err.message}`);
+      return 2;
+    }
+    console.error(`order-doctor: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}

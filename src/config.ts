@@ -1,0 +1,163 @@
+/**
+ * Configuration: parsed once at start from the environment, one schema for Node and Workers, and
+ * fail closed: a bad value stops start-up with its name (loadConfig throws ConfigError).
+ */
+import { z } from 'zod';
+
+const intFrom = (def: number, min = 0, max = 1_000_000_000) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const onOff = (def: 'on' | 'off') => z.enum(['on', 'off']).default(def);
+
+/** `1m`, `30s`, `500ms`, `2h`, or `off` */
+const duration = z
+  .string()
+  .regex(/^(off|\d+(ms|s|m|h))$/, 'expected a duration like 30s, 1m, 2h or off')
+  .transform((v) => {
+    if (v === 'off') return null;
+    const m = /^(\d+)(ms|s|m|h)$/.exec(v)!;
+    const n = Number(m[1]);
+    return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[m[2] as 'ms' | 's' | 'm' | 'h'];
+  });
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://...').optional(),
+  DATA_DIR: z.string().default('./.data'),
+  PORT: intFrom(8787, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  /** base64 of 32 random bytes; demo mode generates one into DATA_DIR */
+  CARD_KEY_SECRET: z.string().optional(),
+  SANDBOX_LATENCY_MS: intFrom(0, 0, 120_000),
+  SWEEP_INTERVAL: z.string().default('1m').pipe(duration),
+  SWEEP_RATE_LIMIT: intFrom(20, 1, 100_000),
+  RATE_LIMITS: onOff('on'),
+  /** how long one checker may take before it counts as "no trustworthy evidence" */
+  CHECKER_TIMEOUT_MS: intFrom(4000, 50, 120_000),
+  /** first response deadline of an escalated ticket */
+  TICKET_SLA_MINUTES: intFrom(120, 1, 100_000),
+  /** EPay V1 answers are unsigned: is an unsigned "paid" enough to issue a key? */
+  EPAY_V1_TRUST: z.enum(['accept', 'reject']).default('reject'),
+
+  ALIPAY_GATEWAY: z.url().optional(),
+  ALIPAY_APP_ID: z.string().optional(),
+  ALIPAY_PRIVATE_KEY: z.string().optional(),
+  ALIPAY_PUBLIC_KEY: z.string().optional(),
+
+  WECHATPAY_BASE_URL: z.url().optional(),
+  WECHATPAY_MCHID: z.string().optional(),
+  WECHATPAY_APPID: z.string().optional(),
+  WECHATPAY_SERIAL_NO: z.string().optional(),
+  WECHATPAY_PRIVATE_KEY: z.string().optional(),
+  /** the WeChat Pay public key id (PUB_KEY_ID_...) or platform certificate serial */
+  WECHATPAY_PLATFORM_SERIAL: z.string().optional(),
+  WECHATPAY_PLATFORM_PUBLIC_KEY: z.string().optional(),
+
+  EPAY_API_URL: z.url().optional(),
+  EPAY_PID: z.string().optional(),
+  EPAY_VERSION: z.enum(['v1', 'v2']).default('v2'),
+  EPAY_KEY: z.string().optional(),
+  EPAY_PRIVATE_KEY: z.string().optional(),
+  EPAY_PLATFORM_PUBLIC_KEY: z.string().optional(),
+
+  SUPPLIER_GATEWAY: z.url().optional(),
+  SUPPLIER_APP_KEY: z.string().optional(),
+  SUPPLIER_APP_SECRET: z.string().optional(),
+});
+
+export type Env = Partial<Record<keyof z.input<typeof envSchema>, string>>;
+
+export interface Config {
+  databaseUrl?: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  cardKeySecret?: string;
+  sandboxLatencyMs: number;
+  sweepIntervalMs: number | null;
+  sweepRateLimit: number;
+  rateLimits: boolean;
+  checkerTimeoutMs: number;
+  ticketSlaMinutes: number;
+  epayV1Trust: 'accept' | 'reject';
+  /** per channel: the real gateway, or null for the in-process sandbox */
+  gateways: {
+    alipay: { gateway: string; appId: string; merchantPrivateKey: string; alipayPublicKey: string } | null;
+    wechat: {
+      baseUrl: string; mchid: string; appid: string; merchantSerialNo: string; merchantPrivateKey: string;
+      platformKeys: Record<string, string>;
+    } | null;
+    epay: {
+      apiUrl: string; pid: string; version: 'v1' | 'v2'; key?: string; merchantPrivateKey?: string;
+      platformPublicKey?: string;
+    } | null;
+    supplier: { gateway: string; appKey: string; appSecret: string } | null;
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** Groups of settings that must be given together or not at all. */
+function group<T>(name: string, values: Record<string, string | undefined>, build: () => T): T | null {
+  const given = Object.entries(values).filter(([, v]) => v !== undefined && v !== '');
+  if (given.length === 0) return null;
+  const missing = Object.entries(values).filter(([, v]) => v === undefined || v === '').map(([k]) => k);
+  if (missing.length) throw new ConfigError(`${missing[0]}: required when ${name} is configured`);
+  return build();
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const epayNeeds: Record<string, string | undefined> =
+    e.EPAY_VERSION === 'v1'
+      ? { EPAY_API_URL: e.EPAY_API_URL, EPAY_PID: e.EPAY_PID, EPAY_KEY: e.EPAY_KEY }
+      : { EPAY_API_URL: e.EPAY_API_URL, EPAY_PID: e.EPAY_PID, EPAY_PRIVATE_KEY: e.EPAY_PRIVATE_KEY, EPAY_PLATFORM_PUBLIC_KEY: e.EPAY_PLATFORM_PUBLIC_KEY };
+  if (e.CARD_KEY_SECRET !== undefined && Buffer.from(e.CARD_KEY_SECRET, 'base64').length !== 32) {
+    throw new ConfigError('CARD_KEY_SECRET: expected base64 of 32 bytes');
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    port: e.PORT,
+    host: e.HOST,
+    cardKeySecret: e.CARD_KEY_SECRET,
+    sandboxLatencyMs: e.SANDBOX_LATENCY_MS,
+    sweepIntervalMs: e.SWEEP_INTERVAL,
+    sweepRateLimit: e.SWEEP_RATE_LIMIT,
+    rateLimits: e.RATE_LIMITS === 'on',
+    checkerTimeoutMs: e.CHECKER_TIMEOUT_MS,
+    ticketSlaMinutes: e.TICKET_SLA_MINUTES,
+    epayV1Trust: e.EPAY_V1_TRUST,
+    gateways: {
+      alipay: group('Alipay', {
+        ALIPAY_GATEWAY: e.ALIPAY_GATEWAY, ALIPAY_APP_ID: e.ALIPAY_APP_ID,
+        ALIPAY_PRIVATE_KEY: e.ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY: e.ALIPAY_PUBLIC_KEY,
+      }, () => ({
+        gateway: e.ALIPAY_GATEWAY!, appId: e.ALIPAY_APP_ID!,
+        merchantPrivateKey: e.ALIPAY_PRIVATE_KEY!, alipayPublicKey: e.ALIPAY_PUBLIC_KEY!,
+      })),
+      wechat: group('WeChat Pay', {
+        WECHATPAY_BASE_URL: e.WECHATPAY_BASE_URL, WECHATPAY_MCHID: e.WECHATPAY_MCHID,
+        WECHATPAY_APPID: e.WECHATPAY_APPID, WECHATPAY_SERIAL_NO: e.WECHATPAY_SERIAL_NO,
+        WECHATPAY_PRIVATE_KEY: e.WECHATPAY_PRIVATE_KEY, WECHATPAY_PLATFORM_SERIAL: e.WECHATPAY_PLATFORM_SERIAL,
+        WECHATPAY_PLATFORM_PUBLIC_KEY: e.WECHATPAY_PLATFORM_PUBLIC_KEY,
+      }, () => ({
+        baseUrl: e.WECHATPAY_BASE_URL!, mchid: e.WECHATPAY_MCHID!, appid: e.WECHATPAY_APPID!,
+        merchantSerialNo: e.WECHATPAY_SERIAL_NO!, merchantPrivateKey: e.WECHATPAY_PRIVATE_KEY!,
+        platformKeys: { [e.WECHATPAY_PLATFORM_SERIAL!]: e.WECHATPAY_PLATFORM_PUBLIC_KEY! },
+      })),
+      epay: group('EPay', epayNeeds, () => ({
+        apiUrl: e.EPAY_API_URL!, pid: e.EPAY_PID!, version: e.EPAY_VERSION, key: e.EPAY_KEY,
+        merchantPrivateKey: e.EPAY_PRIVATE_KEY, platformPublicKey: e.EPAY_PLATFORM_PUBLIC_KEY,
+      })),
+      supplier: group('the supplier', {
+        SUPPLIER_GATEWAY: e.SUPPLIER_GATEWAY, SUPPLIER_APP_KEY: e.SUPPLIER_APP_KEY,
+        SUPPLIER_APP_SECRET: e.SUPPLIER_APP_SECRET,
+      }, () => ({ gateway: e.SUPPLIER_GATEWAY!, appKey: e.SUPPLIER_APP_KEY!, appSecret: e.SUPPLIER_APP_SECRET! })),
+    },
+  };
+}

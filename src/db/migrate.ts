@@ -1,0 +1,28 @@
+import { sql } from 'drizzle-orm';
+import { fileURLToPath } from 'node:url';
+import type { Database } from './client.ts';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/**
+ * Applies migrations/ (drizzle-kit SQL) to the database. On Postgres an advisory lock makes
+ * concurrent starters (several sweepers, serve + sweep) wait for each other instead of racing.
+ */
+export async function migrateDatabase(database: Database): Promise<void> {
+  const config = { migrationsFolder: MIGRATIONS_FOLDER };
+  if (database.kind === 'pglite') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(database.db as never, config);
+    return;
+  }
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  await database.exclusive(727001, () => migrate(database.db as never, config));
+}
+
+/** Empties every table: a fresh world for the next scenario file, without a new database. */
+export async function truncateAll(database: Database): Promise<void> {
+  await database.db.execute(sql`
+    truncate table issued_keys, stock_keys, orders, products, legacy_orders, migration_ledger,
+      diagnoses, tickets, audit_log, agents, sweep_queue, sandbox_answers, settings
+    restart identity cascade`);
+}

@@ -1,0 +1,245 @@
+/**
+ * The data model. Migrations in ../../migrations are generated from this file by drizzle-kit and
+ * applied identically to PGlite and Postgres.
+ *
+ * The exactly-once guarantees live here as constraints, not only in code:
+ * - an issued key fills a numbered slot 1..quantity of its order, and a valid (delivered) key owns
+ *   its slot uniquely: no order can ever hold more than `quantity` valid keys;
+ * - a stock key is claimed by at most one issued key, and a card secret (by its keyed hash) is held
+ *   by at most one valid issued key: no key is ever held by two orders.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  bigint,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const products = pgTable('products', {
+  sku: text('sku').primaryKey(),
+  title: text('title').notNull(),
+  priceCents: integer('price_cents').notNull(),
+  fulfilment: text('fulfilment', { enum: ['stock', 'supplier'] }).notNull(),
+  deliveryWindowMinutes: integer('delivery_window_minutes').notNull(),
+  /** automatic replacements of voided keys allowed per order */
+  maxReplacements: integer('max_replacements').notNull().default(1),
+});
+
+export const stockKeys = pgTable(
+  'stock_keys',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sku: text('sku').notNull().references(() => products.sku),
+    secretEnc: text('secret_enc').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    status: text('status', { enum: ['available', 'issued'] }).notNull().default('available'),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('stock_keys_secret_hash_uq').on(t.secretHash),
+    index('stock_keys_available_idx').on(t.sku, t.id).where(sql`${t.status} = 'available'`),
+  ],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderNo: text('order_no').notNull(),
+    sku: text('sku').notNull().references(() => products.sku),
+    quantity: integer('quantity').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    channel: text('channel', { enum: ['alipay', 'wechat', 'epay'] }).notNull(),
+    status: text('status', { enum: ['pending', 'paid', 'delivered', 'closed', 'refunded'] }).notNull(),
+    createdAt: ts('created_at').notNull(),
+    paidAt: ts('paid_at'),
+    /** the gateway's own transaction number, once known: buyers often only have that */
+    tradeNo: text('trade_no'),
+    querySecretHash: text('query_secret_hash').notNull(),
+    contact: text('contact'),
+  },
+  (t) => [
+    uniqueIndex('orders_order_no_uq').on(t.orderNo),
+    index('orders_trade_no_idx').on(t.tradeNo),
+    index('orders_status_created_idx').on(t.status, t.createdAt),
+    // the composite target lets issued_keys check its slot against the order's quantity
+    unique('orders_id_quantity_uq').on(t.id, t.quantity),
+    check('orders_quantity_positive', sql`${t.quantity} > 0`),
+    check('orders_amount_nonnegative', sql`${t.amountCents} >= 0`),
+  ],
+);
+
+export const issuedKeys = pgTable(
+  'issued_keys',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: bigint('order_id', { mode: 'number' }).notNull(),
+    orderQuantity: integer('order_quantity').notNull(),
+    slot: integer('slot').notNull(),
+    stockKeyId: bigint('stock_key_id', { mode: 'number' }).references(() => stockKeys.id),
+    secretEnc: text('secret_enc').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    status: text('status', { enum: ['delivered', 'voided'] }).notNull(),
+    /** true when this key was itself an automatic replacement of a voided one */
+    replacement: boolean('replacement').notNull().default(false),
+    source: text('source', { enum: ['initial', 'stock', 'supplier', 'legacy'] }).notNull(),
+    issuedAt: ts('issued_at').notNull(),
+    voidedAt: ts('voided_at'),
+    diagnosisId: text('diagnosis_id'),
+  },
+  (t) => [
+    foreignKey({ columns: [t.orderId, t.orderQuantity], foreignColumns: [orders.id, orders.quantity] }),
+    check('issued_keys_slot_in_range', sql`${t.slot} between 1 and ${t.orderQuantity}`),
+    uniqueIndex('issued_keys_valid_slot_uq').on(t.orderId, t.slot).where(sql`${t.status} = 'delivered'`),
+    uniqueIndex('issued_keys_valid_secret_uq').on(t.secretHash).where(sql`${t.status} = 'delivered'`),
+    uniqueIndex('issued_keys_stock_key_uq').on(t.stockKeyId),
+    index('issued_keys_order_idx').on(t.orderId),
+  ],
+);
+
+/** Orders of the pre-migration platform, as exported from it. */
+export const legacyOrders = pgTable('legacy_orders', {
+  orderNo: text('order_no').primaryKey(),
+  sku: text('sku').notNull(),
+  quantity: integer('quantity').notNull(),
+  amountCents: integer('amount_cents').notNull(),
+  status: text('status').notNull(),
+  paidAt: ts('paid_at'),
+  querySecretHash: text('query_secret_hash').notNull(),
+  /** encrypted JSON array of the card secrets the legacy platform delivered */
+  keysEnc: text('keys_enc').notNull(),
+  keyCount: integer('key_count').notNull(),
+});
+
+/** Where each legacy order is in its migration. */
+export const migrationLedger = pgTable(
+  'migration_ledger',
+  {
+    legacyOrderNo: text('legacy_order_no').primaryKey(),
+    state: text('state', { enum: ['pending', 'migrated', 'failed', 'conflict'] }).notNull(),
+    batch: text('batch'),
+    eta: ts('eta'),
+    newOrderNo: text('new_order_no'),
+  },
+  (t) => [index('migration_ledger_new_order_idx').on(t.newOrderNo)],
+);
+
+export const diagnoses = pgTable(
+  'diagnoses',
+  {
+    id: text('id').primaryKey(),
+    orderNo: text('order_no').notNull(),
+    actorKind: text('actor_kind', { enum: ['customer', 'agent', 'sweep', 'system'] }).notNull(),
+    actorId: text('actor_id'),
+    verdict: text('verdict').notNull(),
+    action: text('action').notNull(),
+    suggested: text('suggested'),
+    /** every finding with its evidence and timing (secrets redacted) */
+    findings: jsonb('findings').notNull(),
+    facts: jsonb('facts').notNull(),
+    explanation: jsonb('explanation').notNull(),
+    ticketNumber: text('ticket_number'),
+    startedAt: ts('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('diagnoses_order_idx').on(t.orderNo, t.startedAt), index('diagnoses_started_idx').on(t.startedAt)],
+);
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull(),
+    orderNo: text('order_no').notNull(),
+    status: text('status', { enum: ['open', 'resolved'] }).notNull().default('open'),
+    reason: text('reason').notNull(),
+    source: text('source', { enum: ['auto', 'buyer', 'agent'] }).notNull(),
+    diagnosisId: text('diagnosis_id').notNull(),
+    openedAt: ts('opened_at').notNull(),
+    dueAt: ts('due_at').notNull(),
+    resolvedAt: ts('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('tickets_number_uq').on(t.number),
+    // one open ticket per order: escalations reuse it
+    uniqueIndex('tickets_one_open_per_order_uq').on(t.orderNo).where(sql`${t.status} = 'open'`),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    orderNo: text('order_no'),
+    diagnosisId: text('diagnosis_id'),
+    /** what happened, never a card secret */
+    detail: jsonb('detail').notNull(),
+  },
+  (t) => [index('audit_log_order_idx').on(t.orderNo, t.at)],
+);
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('agents_token_hash_uq').on(t.tokenHash)],
+);
+
+/** Orders waiting for the sweep: deferred, out of stock, stuck. Claimed with a lease. */
+export const sweepQueue = pgTable(
+  'sweep_queue',
+  {
+    orderNo: text('order_no').primaryKey(),
+    reason: text('reason').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAt: ts('next_at').notNull(),
+    leaseUntil: ts('lease_until'),
+    leasedBy: text('leased_by'),
+    enqueuedAt: ts('enqueued_at').notNull(),
+    lastVerdict: text('last_verdict'),
+  },
+  (t) => [index('sweep_queue_next_idx').on(t.nextAt)],
+);
+
+/** What the sandbox upstreams answer, per order: kept in the database so every process plays the same world. */
+export const sandboxAnswers = pgTable(
+  'sandbox_answers',
+  {
+    orderNo: text('order_no').notNull(),
+    kind: text('kind', { enum: ['gateway', 'supplier'] }).notNull(),
+    tradeNo: text('trade_no'),
+    answer: jsonb('answer').notNull(),
+  },
+  (t) => [
+    uniqueIndex('sandbox_answers_uq').on(t.orderNo, t.kind),
+    index('sandbox_answers_trade_idx').on(t.tradeNo),
+  ],
+);
+
+/** Small key/value facts about this installation (demo flag, world clock offset). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+});

@@ -1,0 +1,137 @@
+/**
+ * The diagnosis verb, shared by the customer check, the agent API, the CLI and the sweep:
+ * look the order up, run the checkers concurrently, decide, apply the action, explain, persist.
+ */
+import type { Action, Explanation, Verdict } from '../domain/verdicts.ts';
+import type { Findings } from '../domain/findings.ts';
+import { canDecideWithoutPayment, decide, type Decision } from '../domain/decide.ts';
+import { explain } from '../domain/explain.ts';
+import { runChecker } from '../checkers/types.ts';
+import { migrationChecker } from '../checkers/migration.ts';
+import { issuanceChecker } from '../checkers/issuance.ts';
+import { paymentChecker } from '../checkers/payment.ts';
+import type { Services } from '../services.ts';
+import type { Actor } from '../actions/audit.ts';
+import { canonicalOrderNo, exists, lookupOrder, type Lookup } from './lookup.ts';
+import { applyAction, type AppliedAction } from './apply.ts';
+import { orderFacts, viewFindings, type FindingsView } from './findings-view.ts';
+import { persistDiagnosis } from './persist.ts';
+
+export interface DiagnoseInput {
+  /** our order number, a legacy order number, or the gateway's transaction number */
+  orderNo: string;
+  actor: Actor;
+  /** customer and sweep apply the action; an agent only suggests it unless apply is true */
+  apply: boolean;
+  /** already looked up (the customer check verifies the secret first) */
+  lookup?: Lookup;
+}
+
+export interface DiagnosisResult {
+  id: string;
+  orderNo: string;
+  verdict: Verdict;
+  action: Action;
+  suggested?: Action;
+  explanation: Explanation;
+  facts: Decision['facts'];
+  ticket?: AppliedAction['ticket'];
+  keysIssued?: number;
+  nextCheckAt?: string;
+  keysHeld: number;
+  findings: FindingsView;
+  startedAt: string;
+  durationMs: number;
+}
+
+export async function diagnose(svc: Services, input: DiagnoseInput): Promise<DiagnosisResult> {
+  const started = performance.now();
+  const now = svc.now();
+  const id = globalThis.crypto.randomUUID();
+  const lookup = input.lookup ?? (await lookupOrder(svc.database.db, input.orderNo));
+  const ctx = { svc, lookup, now };
+  const timeoutMs = svc.config.checkerTimeoutMs;
+
+  const base: Omit<Findings, 'migration'> = { now: now.toISOString(), legacyOnly: !lookup.order && exists(lookup) };
+  const findings: Findings = { ...base, migration: { ok: true, ms: 0, data: { kind: 'none' } } };
+  let issuance: Awaited<ReturnType<typeof issuanceChecker.run>> | undefined;
+  let payment: Awaited<ReturnType<typeof paymentChecker.run>> | undefined;
+
+  if (exists(lookup)) {
+    if (lookup.order) findings.order = orderFacts(lookup);
+    // all three start at once; the gateway call is cancelled if the local records already decide
+    const cancelPayment = new AbortController();
+    const paymentRun = lookup.order
+      ? runChecker(paymentChecker, ctx, { timeoutMs, cancel: cancelPayment.signal })
+      : undefined;
+    const [migration, issuanceFinding] = await Promise.all([
+      runChecker(migrationChecker, ctx, { timeoutMs }),
+      lookup.order ? runChecker(issuanceChecker, ctx, { timeoutMs }) : undefined,
+    ]);
+    findings.migration = migration;
+    if (issuanceFinding) {
+      findings.issuance = issuanceFinding.ok
+        ? { ok: true, ms: issuanceFinding.ms, data: issuanceFinding.data.finding }
+        : issuanceFinding;
+      if (issuanceFinding.ok) issuance = issuanceFinding.data;
+    }
+    if (paymentRun) {
+      if (canDecideWithoutPayment(findings)) cancelPayment.abort();
+      const paid = await paymentRun;
+      findings.payment = paid;
+      if (paid.ok) payment = paid.data;
+    }
+  }
+
+  const decision = exists(lookup)
+    ? decide(findings, { epayV1Trust: svc.config.epayV1Trust })
+    : { verdict: 'ORDER_NOT_FOUND' as const, action: 'none' as const, facts: {}, neededPayment: false };
+
+  const applied = await persistDiagnosis(svc, async (tx) => {
+    const outcome = await applyAction(tx, svc, {
+      decision, lookup, now, actor: input.actor, diagnosisId: id, apply: input.apply,
+      supplierKeys: issuance?.supplierKeys ?? [], payment: payment?.evidence,
+    });
+    const explanation = explain({
+      decision: { ...decision, verdict: outcome.verdict, action: outcome.action },
+      order: findings.order,
+      applied: outcome,
+    });
+    return {
+      outcome,
+      explanation,
+      row: {
+        id,
+        orderNo: canonicalOrderNo(lookup),
+        actorKind: input.actor.kind,
+        actorId: input.actor.id ?? null,
+        verdict: outcome.verdict,
+        action: outcome.action,
+        suggested: outcome.suggested ?? null,
+        findings: viewFindings(findings, issuance, payment),
+        facts: decision.facts,
+        explanation,
+        ticketNumber: outcome.ticket?.number ?? null,
+        startedAt: now,
+        durationMs: Math.round(performance.now() - started),
+      },
+    };
+  });
+
+  return {
+    id,
+    orderNo: canonicalOrderNo(lookup),
+    verdict: applied.outcome.verdict,
+    action: applied.outcome.action,
+    suggested: applied.outcome.suggested,
+    explanation: applied.explanation,
+    facts: decision.facts,
+    ticket: applied.outcome.ticket,
+    keysIssued: applied.outcome.keysIssued,
+    nextCheckAt: applied.outcome.nextCheckAt,
+    keysHeld: applied.outcome.keysHeld,
+    findings: applied.row.findings as FindingsView,
+    startedAt: now.toISOString(),
+    durationMs: applied.row.durationMs,
+  };
+}

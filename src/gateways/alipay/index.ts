@@ -1,0 +1,3 @@
+export { createAlipayGateway, classifyAlipay } from './gateway.ts';
+export type { AlipayConfig, AlipayDeps } from './gateway.ts';
+export { alipaySignContent, signAlipayParams, verifyAlipayResponse, signedSubstring, beijingDateTime } from './protocol.ts';

@@ -1,0 +1,8 @@
+/**
+ * Routes that live beside the JSON API: the buyer's page (GET /) and, later, the agents' console.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Services } from '../services.ts';
+import type { AppEnv } from './env.ts';
+
+export function extendApp(_app: OpenAPIHono<AppEnv>, _svc: Services): void {}

@@ -1,0 +1,51 @@
+/**
+ * One error catalogue: stable codes, one status each, RFC 9457 problem+json bodies. A 500 never
+ * echoes internals.
+ */
+import type { Context } from 'hono';
+import { z } from '@hono/zod-openapi';
+
+export const PROBLEM_CODES = {
+  invalid_request: 400,
+  invalid_order_no: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  verification_failed: 404,
+  not_found: 404,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+} as const;
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+const TITLES: Record<ProblemCode, string> = {
+  invalid_request: 'The request is not valid',
+  invalid_order_no: 'That is not an order number',
+  unauthorized: 'A valid agent token is required',
+  forbidden: 'Not allowed',
+  verification_failed: 'Order number and query secret do not match any order',
+  not_found: 'Not found',
+  unprocessable: 'The request cannot be processed',
+  rate_limited: 'Too many requests',
+  internal: 'Something went wrong on our side',
+};
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.enum(Object.keys(PROBLEM_CODES) as [ProblemCode, ...ProblemCode[]]),
+    detail: z.string().optional(),
+    error: z.string().optional(),
+  })
+  .openapi('Problem');
+
+export function problem(c: Context, code: ProblemCode, detail?: string, extra: Record<string, unknown> = {}) {
+  const status = PROBLEM_CODES[code];
+  return c.body(
+    JSON.stringify({ type: `https://order-doctor.dev/problems/${code}`, title: TITLES[code], status, code, ...(detail ? { detail } : {}), ...extra }),
+    status,
+    { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+  );
+}

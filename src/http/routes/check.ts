@@ -1,0 +1,47 @@
+/** POST /api/v1/orders/{orderNo}/check: the buyer's check (verdict, action, explanation, keys). */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { customerCheck, revealKeys } from '../../engine/customer-check.ts';
+import type { AppEnv } from '../env.ts';
+import { problem, problemSchema } from '../problem.ts';
+import { checkBody, checkResponse, orderNoParam } from '../schemas.ts';
+import { clientIp } from '../client-ip.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/api/v1/orders/{orderNo}/check',
+  tags: ['buyer'],
+  summary: "Check my order: verify the query secret, diagnose, and fix what can be fixed",
+  request: { params: orderNoParam, body: { content: { 'application/json': { schema: checkBody } }, required: true } },
+  responses: {
+    200: { description: 'The verdict, what was done, and the keys the order holds', content: { 'application/json': { schema: checkResponse } } },
+    400: { description: 'Bad input', content: { 'application/problem+json': { schema: problemSchema } } },
+    404: { description: 'Unknown order or wrong secret (the same answer for both)', content: { 'application/problem+json': { schema: problemSchema } } },
+    429: { description: 'Too many lookups', content: { 'application/problem+json': { schema: problemSchema } } },
+  },
+});
+
+export function mountCheck(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const svc = c.get('svc');
+    const { orderNo } = c.req.valid('param');
+    const { secret } = c.req.valid('json');
+    const ip = clientIp(c);
+    const limited = c.get('limits').lookup(ip, orderNo);
+    if (limited) return problem(c, 'rate_limited', `try again in ${limited} s`, { retryAfter: limited }) as never;
+    const out = await customerCheck(svc, { orderNo, secret, ip });
+    if (!out.ok) return problem(c, 'verification_failed', undefined, { error: 'verification_failed' }) as never;
+    const r = out.result;
+    const keys = r.keysHeld > 0 ? await revealKeys(svc, { lookup: out.lookup, ip, diagnosisId: r.id, via: 'api' }) : undefined;
+    c.header('cache-control', 'no-store');
+    return c.json(
+      {
+        orderNo: r.orderNo, verdict: r.verdict, action: r.action, explanation: r.explanation,
+        ...(keys?.length ? { keys } : {}),
+        ...(r.ticket ? { ticket: { number: r.ticket.number, dueAt: r.ticket.dueAt, status: r.ticket.status, openedAt: r.ticket.openedAt } } : {}),
+        ...(r.nextCheckAt ? { nextCheckAt: r.nextCheckAt } : {}),
+        diagnosisId: r.id,
+      },
+      200,
+    );
+  });
+}

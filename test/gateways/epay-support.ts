@@ -1,0 +1,77 @@
+/**
+ * Shared by the EPay recorder and tests: a tiny in-memory SandboxWorld, the fixed clock the
+ * fixtures were recorded at, and the fixture file shape.
+ */
+import keys from '../../fixtures/sandbox/keys.json' with { type: 'json' };
+import type { EpayConfig } from '../../src/gateways/epay/client.ts';
+import type { TradeRef } from '../../src/gateways/types.ts';
+import type { GatewayAnswer, SandboxTrade, SandboxWorld } from '../../src/sandbox/types.ts';
+
+export const epayKeys = keys.epay;
+/** 10:16:30 Beijing, 28 s after the doc example's payment */
+export const FIXED_NOW = new Date('2026-11-22T02:16:30.000Z');
+export const ORDER_NO = 'K20261122101500001';
+export const TRADE_NO = '2026112210153012345';
+export const PAID_AT = '2026-11-22T02:16:02.000Z';
+
+export function trade(answer: GatewayAnswer, orderNo = ORDER_NO): SandboxTrade {
+  return {
+    orderNo,
+    channel: 'epay',
+    subject: 'Steam充值卡50元',
+    totalCents: 5000,
+    createdAt: '2026-11-22T02:15:30.000Z',
+    answer,
+  };
+}
+
+/** Finds trades by our order number or by the answer's trade number, like the real world does. */
+export function memoryWorld(trades: SandboxTrade[]): SandboxWorld {
+  return {
+    async findTrade(channel, ref: TradeRef) {
+      return (
+        trades.find((t) =>
+          t.channel === channel && ('orderNo' in ref ? t.orderNo === ref.orderNo : t.answer.tradeNo === ref.tradeNo),
+        ) ?? null
+      );
+    },
+    async findSupplierOrder() {
+      return null;
+    },
+  };
+}
+
+export function adapterConfig(apiUrl: string, version: 'v1' | 'v2', overrides: Partial<EpayConfig> = {}): EpayConfig {
+  return version === 'v1'
+    ? { apiUrl, pid: epayKeys.pid, version, key: epayKeys.key, ...overrides }
+    : {
+        apiUrl,
+        pid: epayKeys.pid,
+        version,
+        merchantPrivateKey: epayKeys.merchantPrivateKey,
+        platformPublicKey: epayKeys.platformPublicKey,
+        ...overrides,
+      };
+}
+
+export const sandboxCreds = {
+  pid: epayKeys.pid,
+  key: epayKeys.key,
+  merchantPublicKey: epayKeys.merchantPublicKey,
+  platformPrivateKey: epayKeys.platformPrivateKey,
+};
+
+/** One recorded exchange: what the adapter sent and what the sandbox server answered. */
+export interface EpayFixture {
+  description: string;
+  version: 'v1' | 'v2';
+  ref: TradeRef;
+  /** the adapter's clock when it was recorded (the server's was FIXED_NOW) */
+  clock: string;
+  /** adapter config that differs from the sandbox merchant's (e.g. a wrong key) */
+  configOverrides?: Partial<EpayConfig>;
+  request: { method: 'GET' | 'POST'; path: string; body?: string };
+  response: { status: number; contentType: string; body: string };
+}
+
+export const FIXTURE_HOST = 'https://pay.example.com';

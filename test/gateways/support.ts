@@ -1,0 +1,106 @@
+/**
+ * Shared by the Alipay / WeChat Pay contract tests, the SDK interop tests and the fixture recorder:
+ * the sandbox keys, a fixed clock, a tiny in-memory SandboxWorld and ways to reach the sandboxes.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import keys from '../../fixtures/sandbox/keys.json' with { type: 'json' };
+import type { Channel } from '../../src/domain/verdicts.ts';
+import type { HttpClient, HttpResponse } from '../../src/net/types.ts';
+import type { GatewayAnswer, SandboxContext, SandboxTrade, SandboxWorld } from '../../src/sandbox/types.ts';
+import { alipaySandbox } from '../../src/sandbox/gateways/alipay.ts';
+import { wechatPaySandbox } from '../../src/sandbox/gateways/wechatpay.ts';
+
+export { keys };
+
+/** The clock every recorded fixture was signed under (WeChat answers carry it as Wechatpay-Timestamp). */
+export const FIXED_NOW = new Date('2026-11-22T10:20:00+08:00');
+export const ORDER_NO = 'K20261122101500001';
+export const TOTAL_CENTS = 5000;
+
+export function sandboxTrade(channel: Channel, answer: GatewayAnswer, orderNo = ORDER_NO, totalCents = TOTAL_CENTS): SandboxTrade {
+  return { orderNo, channel, subject: 'Steam充值卡50元', totalCents, createdAt: '2026-11-22T10:15:00+08:00', answer };
+}
+
+/** Finds by order number or by the answer's trade number, as the real world store does. */
+export function memoryWorld(trades: SandboxTrade[]): SandboxWorld & { trades: SandboxTrade[] } {
+  return {
+    trades,
+    async findTrade(channel, ref) {
+      return trades.find((t) => t.channel === channel &&
+        ('orderNo' in ref ? t.orderNo === ref.orderNo : t.answer.tradeNo === ref.tradeNo)) ?? null;
+    },
+    async findSupplierOrder() {
+      return null;
+    },
+  };
+}
+
+export function alipayCreds() {
+  const a = keys.alipay;
+  return { appId: a.appId, merchantPublicKey: a.merchantPublicKey, alipayPrivateKey: a.alipayPrivateKey };
+}
+
+export function wechatCreds() {
+  const w = keys.wechatpay;
+  return {
+    mchid: w.mchid, appid: w.appid, merchantSerialNo: w.merchantSerialNo, merchantPublicKey: w.merchantPublicKey,
+    platformSerial: w.platformSerial, platformPrivateKey: w.platformPrivateKey,
+  };
+}
+
+/** Both sandboxes mounted as the server mounts them. */
+export function sandboxes(ctx: SandboxContext): Hono {
+  const app = new Hono();
+  app.route('/sandbox/alipay', alipaySandbox(ctx, alipayCreds()));
+  app.route('/sandbox/wechatpay', wechatPaySandbox(ctx, wechatCreds()));
+  return app;
+}
+
+/** Serves the sandboxes on a real loopback socket (faults like a dropped connection need one). */
+export async function serveSandboxes(ctx: SandboxContext): Promise<{ origin: string; close(): Promise<void> }> {
+  const app = sandboxes(ctx);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** An HttpClient that hands requests straight to a Hono app (no socket): used to record fixtures. */
+export function inProcessHttp(app: Hono): HttpClient {
+  return {
+    async send(req): Promise<HttpResponse> {
+      const res = await app.request(req.url, {
+        method: req.method,
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        signal: req.signal,
+      });
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
+      return { status: res.status, headers, body: await res.text(), attempts: 1, ms: 0 };
+    },
+  };
+}
+
+/** A recorded protocol exchange (see record-fixtures.ts). */
+export interface RecordedFixture {
+  description: string;
+  now: string;
+  request: { method: 'GET' | 'POST'; path: string };
+  response: { status: number; headers: Record<string, string>; body: string };
+}
+
+export function loadFixture(gateway: 'alipay' | 'wechatpay', name: string): RecordedFixture {
+  const url = new URL(`../../fixtures/gateways/${gateway}/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as RecordedFixture;
+}

@@ -1,0 +1,41 @@
+/**
+ * Test databases: a fresh Postgres database per test file when DATABASE_URL (or TEST_DATABASE_URL)
+ * is set, an in-memory PGlite otherwise. Either way migrations are applied once per file.
+ */
+import postgres from 'postgres';
+import { openDatabase, type Database } from '../../src/db/client.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
+
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+
+export interface TestDatabase {
+  database: Database;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own on the real Postgres server. */
+export async function freshPostgres(url: string, maxConnections = 20): Promise<TestDatabase> {
+  const name = `od_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const database = await openDatabase({ url: u.toString(), maxConnections });
+  await migrateDatabase(database);
+  return {
+    database,
+    async drop() {
+      await database.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** The database for ordinary tests: real Postgres when configured, else embedded PGlite. */
+export async function testDatabase(): Promise<TestDatabase> {
+  if (POSTGRES_URL) return freshPostgres(POSTGRES_URL);
+  const database = await openDatabase({});
+  await migrateDatabase(database);
+  return { database, drop: () => database.close() };
+}
