@@ -30,7 +30,24 @@ const envSchema = z.object({
   SANDBOX_LATENCY_MS: intFrom(0, 0, 120_000),
   SWEEP_INTERVAL: z.string().default('1m').pipe(duration),
   SWEEP_RATE_LIMIT: intFrom(20, 1, 100_000),
+  /** how long a sweeper's claim on an order lasts; a sweeper that dies leaves it to expire */
+  SWEEP_LEASE_SECONDS: intFrom(120, 1, 86_400),
+  /** diagnoses a sweep runs at once (the rate limit still bounds the gateway queries) */
+  SWEEP_CONCURRENCY: intFrom(64, 1, 1024),
+  /** re-check delays of a stuck order, by attempt; the last one repeats until SWEEP_HORIZON */
+  SWEEP_BACKOFF: z.string().default('1m,2m,5m,10m,30m,1h').pipe(z.string().transform((v, ctx) => {
+    const steps = v.split(',').map((s) => duration.safeParse(s.trim()));
+    if (steps.some((s) => !s.success || s.data === null || s.data <= 0)) {
+      ctx.addIssue({ code: 'custom', message: 'expected durations like 1m,2m,5m,10m,30m,1h' });
+      return z.NEVER;
+    }
+    return steps.map((s) => s.data as number);
+  })),
+  /** how long after an order's creation a payment can still turn up (gateways give up after ~25 h) */
+  SWEEP_HORIZON: z.string().default('25h').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 25h'),
   RATE_LIMITS: onOff('on'),
+  /** per-gateway circuit breaker (off only for scenario worlds, where each order's gateway fault is independent) */
+  CIRCUIT_BREAKER: onOff('on'),
   /** how long one checker may take before it counts as "no trustworthy evidence" */
   CHECKER_TIMEOUT_MS: intFrom(4000, 50, 120_000),
   /** first response deadline of an escalated ticket */
@@ -75,7 +92,13 @@ export interface Config {
   sandboxLatencyMs: number;
   sweepIntervalMs: number | null;
   sweepRateLimit: number;
+  sweepLeaseMs: number;
+  sweepConcurrency: number;
+  /** milliseconds, by attempt; the last repeats */
+  sweepBackoffMs: number[];
+  sweepHorizonMs: number;
   rateLimits: boolean;
+  circuitBreaker: boolean;
   checkerTimeoutMs: number;
   ticketSlaMinutes: number;
   epayV1Trust: 'accept' | 'reject';
@@ -128,7 +151,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sandboxLatencyMs: e.SANDBOX_LATENCY_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL,
     sweepRateLimit: e.SWEEP_RATE_LIMIT,
+    sweepLeaseMs: e.SWEEP_LEASE_SECONDS * 1000,
+    sweepConcurrency: e.SWEEP_CONCURRENCY,
+    sweepBackoffMs: e.SWEEP_BACKOFF,
+    sweepHorizonMs: e.SWEEP_HORIZON!,
     rateLimits: e.RATE_LIMITS === 'on',
+    circuitBreaker: e.CIRCUIT_BREAKER === 'on',
     checkerTimeoutMs: e.CHECKER_TIMEOUT_MS,
     ticketSlaMinutes: e.TICKET_SLA_MINUTES,
     epayV1Trust: e.EPAY_V1_TRUST,

@@ -5,6 +5,7 @@ import { migrateCommand } from './migrate.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { scenariosCommand } from './scenarios.ts';
 import { agentsCommand } from './agents.ts';
+import { sweepCommand } from './sweep.ts';
 
 export class UsageError extends Error {}
 
@@ -12,6 +13,7 @@ const USAGE = `usage: order-doctor <command>
   serve [--world FILE]                 HTTP server on PORT (default 8787) with the sandbox upstreams
   migrate                              apply migrations/ to the configured database
   diagnose <orderNo> [--apply] [--json]  agent-style diagnosis from the shell
+  sweep [--dry-run] [--json]           one sweep now: find stuck orders and fix them
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
   agents create --name NAME            create an agent and print its API token once`;
 
@@ -35,6 +37,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await migrateCommand(rest, loadConfig(process.env));
       case 'diagnose':
         return await diagnoseCommand(rest, loadConfig(process.env));
+      case 'sweep':
+        return await sweepCommand(rest, loadConfig(process.env));
       case 'scenarios':
         return await scenariosCommand(rest);
       case 'agents':

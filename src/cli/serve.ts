@@ -11,6 +11,8 @@ import { parseScenario, type World } from '../world/schema.ts';
 import { orders } from '../db/schema.ts';
 import { extendApp } from '../http/extensions.ts';
 import { parse, UsageError } from './main.ts';
+import { startSweepLoop } from '../jobs/schedule-loop.ts';
+import { sweepHealth } from '../jobs/run-record.ts';
 
 const DEMO_WORLD = fileURLToPath(new URL('../../fixtures/demo-world.json', import.meta.url));
 
@@ -28,7 +30,8 @@ export async function serveCommand(args: string[], config: () => Config): Promis
     if (err instanceof WorldNotEmptyError) throw new UsageError(err.message);
     throw err;
   }
-  const app = createApp(svc, { extend: (a) => extendApp(a, svc) });
+  const app = createApp(svc, { extend: (a) => extendApp(a, svc), healthExtras: () => sweepHealth(svc.database) });
+  const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);
   const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {
     console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}${svc.sandbox ? ', sandbox upstreams' : ''})`);
   });
@@ -41,6 +44,7 @@ export async function serveCommand(args: string[], config: () => Config): Promis
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await sweeps?.stop();
   await svc.close();
   return 0;
 }

@@ -223,6 +223,38 @@ export const sweepQueue = pgTable(
   (t) => [index('sweep_queue_next_idx').on(t.nextAt)],
 );
 
+/**
+ * Orders the sweep has closed (a final verdict): selection skips them, so a pending order the
+ * gateway reports closed or refunded is not re-queried every minute for a day.
+ */
+export const sweepDone = pgTable('sweep_done', {
+  orderNo: text('order_no').primaryKey(),
+  verdict: text('verdict').notNull(),
+  doneAt: ts('done_at').notNull(),
+});
+
+/** One row per sweep run: what it picked, what it found and did, what failed, how long it took. */
+export const sweepRuns = pgTable(
+  'sweep_runs',
+  {
+    id: text('id').primaryKey(),
+    sweeperId: text('sweeper_id').notNull(),
+    dryRun: boolean('dry_run').notNull().default(false),
+    status: text('status', { enum: ['running', 'finished', 'failed'] }).notNull(),
+    startedAt: ts('started_at').notNull(),
+    finishedAt: ts('finished_at'),
+    picked: integer('picked').notNull().default(0),
+    /** picked orders by why they were queued (undelivered, closed_maybe_paid, out_of_stock, ...) */
+    byReason: jsonb('by_reason').notNull().default({}),
+    byVerdict: jsonb('by_verdict').notNull().default({}),
+    byAction: jsonb('by_action').notNull().default({}),
+    /** "channel: fault" -> count: a gateway that is down is one entry, not a thousand */
+    errors: jsonb('errors').notNull().default({}),
+    durationMs: integer('duration_ms'),
+  },
+  (t) => [index('sweep_runs_started_idx').on(t.startedAt)],
+);
+
 /** What the sandbox upstreams answer, per order: kept in the database so every process plays the same world. */
 export const sandboxAnswers = pgTable(
   'sandbox_answers',

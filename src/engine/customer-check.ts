@@ -34,12 +34,24 @@ export async function verifyBuyer(svc: Services, orderNo: string, secret: string
   return ok ? lookup : null;
 }
 
+/**
+ * A failed verification answers no sooner than this, so an unknown number (which also asks the
+ * gateways whether it is one of their transaction numbers) cannot be told from a wrong secret by
+ * its timing. The transaction-number lookup is capped below it (resolve.ts).
+ */
+export const VERIFICATION_FAILURE_FLOOR_MS = 1000;
+
 export async function customerCheck(
   svc: Services,
   input: { orderNo: string; secret: string; ip?: string },
 ): Promise<CustomerCheck> {
+  const started = performance.now();
   const lookup = await verifyBuyer(svc, input.orderNo, input.secret);
-  if (!lookup) return { ok: false, error: 'verification_failed' };
+  if (!lookup) {
+    const wait = VERIFICATION_FAILURE_FLOOR_MS - (performance.now() - started);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return { ok: false, error: 'verification_failed' };
+  }
   const result = await diagnose(svc, {
     orderNo: input.orderNo, lookup, actor: { kind: 'customer', id: input.ip }, apply: true,
   });

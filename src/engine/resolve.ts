@@ -9,12 +9,15 @@ import { exists, lookupOrder, type Lookup } from './lookup.ts';
 import { CHANNELS } from '../domain/verdicts.ts';
 
 /** Order and trade numbers are short ASCII tokens; anything else is not worth a gateway query. */
+export const TRADE_LOOKUP_TIMEOUT_MS = 900;
+
 export const ORDER_NO_PATTERN = /^[A-Za-z0-9_-]{4,64}$/;
 
 export async function resolveOrder(svc: Services, asked: string): Promise<Lookup> {
   const local = await lookupOrder(svc.database.db, asked);
   if (exists(local) || !ORDER_NO_PATTERN.test(asked)) return local;
-  const signal = AbortSignal.timeout(svc.config.checkerTimeoutMs);
+  // capped below customer-check's failure floor, so unknown numbers answer in constant time
+  const signal = AbortSignal.timeout(Math.min(svc.config.checkerTimeoutMs, TRADE_LOOKUP_TIMEOUT_MS));
   const answers = await Promise.all(
     CHANNELS.map((ch) => svc.gateways[ch].query({ tradeNo: asked }, { signal }).catch(() => null)),
   );

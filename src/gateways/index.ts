@@ -28,7 +28,8 @@ export function createUpstreams(config: Config, deps: { now: () => Date; sandbox
     if (!fallback) throw new Error(`${name}: not configured and no sandbox running`);
     return fallback;
   };
-  const client = (name: string) => createHttpClient({ name, maxConnections: 32 });
+  const client = (name: string) =>
+    createHttpClient({ name, maxConnections: 32, ...(config.circuitBreaker ? {} : { breaker: false as const }) });
   const clients = { alipay: client('alipay'), wechat: client('wechatpay'), epay: client('epay'), supplier: client('supplier') };
   const alipay = need(config.gateways.alipay, 'Alipay', sandbox?.alipay);
   const wechat = need(config.gateways.wechat, 'WeChat Pay', sandbox ? {

@@ -4,5 +4,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Services } from '../services.ts';
 import type { AppEnv } from './env.ts';
+import { mountPages } from './pages/routes.tsx';
 
-export function extendApp(_app: OpenAPIHono<AppEnv>, _svc: Services): void {}
+export function extendApp(app: OpenAPIHono<AppEnv>, svc: Services): void {
+  mountPages(app, svc);
+}

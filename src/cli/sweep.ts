@@ -1,0 +1,51 @@
+/**
+ * `order-doctor sweep [--dry-run] [--json]`: one sweep now. Progress on a TTY (stderr), a summary
+ * at the end; `--json` prints exactly one line {"picked","byVerdict","byAction","errors","durationMs"}.
+ */
+import { hostname } from 'node:os';
+import type { Config } from '../config.ts';
+import { createServices } from '../services.ts';
+import { runSweep, type SweepSummary } from '../jobs/sweep.ts';
+import { parse, UsageError } from './main.ts';
+
+export async function sweepCommand(args: string[], config: Config): Promise<number> {
+  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
+  if (positionals.length) throw new UsageError(`sweep: unexpected argument '${positionals[0]}'`);
+  const svc = await createServices(config);
+  const tty = process.stderr.isTTY === true;
+  let lastDraw = 0;
+  try {
+    const summary = await runSweep(svc, {
+      sweeperId: `cli:${hostname()}:${process.pid}`,
+      dryRun: values['dry-run'] === true,
+      onProgress: tty
+        ? ({ done, claimed }) => {
+            const t = performance.now();
+            if (t - lastDraw < 100) return;
+            lastDraw = t;
+            process.stderr.write(`\rsweep: ${done} diagnosed of ${claimed} picked so far`);
+          }
+        : undefined,
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    console.log(values.json ? JSON.stringify(jsonLine(summary)) : humanSummary(summary, values['dry-run'] === true));
+    return 0;
+  } finally {
+    await svc.close();
+  }
+}
+
+function jsonLine(s: SweepSummary) {
+  return { picked: s.picked, byVerdict: s.byVerdict, byAction: s.byAction, errors: s.errors, durationMs: s.durationMs };
+}
+
+function humanSummary(s: SweepSummary, dryRun: boolean): string {
+  const list = (m: Record<string, number>) =>
+    Object.entries(m).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
+  return [
+    `sweep${dryRun ? ' (dry run: nothing applied)' : ''}: ${s.picked} orders in ${(s.durationMs / 1000).toFixed(1)} s (run ${s.runId})`,
+    `  verdicts: ${list(s.byVerdict)}`,
+    `  actions:  ${list(s.byAction)}${dryRun ? ' (suggested)' : ''}`,
+    `  errors:   ${list(s.errors)}`,
+  ].join('\n');
+}

@@ -1,0 +1,110 @@
+/**
+ * What the answer page shows, loaded from the stored diagnosis the buyer was given (never re-run on
+ * a mere page view): verdict, explanation, facts, the order, the keys masked, the ticket if any.
+ */
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { diagnoses, issuedKeys, sweepQueue, tickets } from '../../db/schema.ts';
+import { maskSecret } from '../../crypto/secret-box.ts';
+import type { DecisionFacts } from '../../domain/decide.ts';
+import type { OrderFacts } from '../../domain/findings.ts';
+import type { Action, Explanation, Verdict } from '../../domain/verdicts.ts';
+import type { Services } from '../../services.ts';
+import { lookupOrder, type Lookup } from '../../engine/lookup.ts';
+import type { FindingsView } from '../../engine/findings-view.ts';
+import type { BuyerSession } from './session.ts';
+
+export interface ShownKey {
+  slot: number;
+  masked: string;
+  issuedAt: string;
+  replacement: boolean;
+  /** only after an audited reveal */
+  secret?: string;
+}
+
+export interface TicketView {
+  number: string;
+  status: 'open' | 'resolved';
+  openedAt: string;
+  dueAt: string;
+  resolvedAt?: string;
+}
+
+export interface AnswerModel {
+  orderNo: string;
+  diagnosisId: string;
+  verdict: Verdict;
+  action: Action;
+  explanation: Explanation;
+  facts: DecisionFacts;
+  order?: OrderFacts;
+  keys: ShownKey[];
+  ticket?: TicketView;
+  nextCheckAt?: string;
+}
+
+/**
+ * The order's valid keys, masked. Decrypting to mask happens server-side only and is not a reveal:
+ * no secret leaves this function, so nothing is audited here.
+ */
+export async function maskedKeys(svc: Services, lookup: Lookup): Promise<ShownKey[]> {
+  const order = lookup.order;
+  if (!order) return [];
+  const rows = await svc.database.db
+    .select()
+    .from(issuedKeys)
+    .where(and(eq(issuedKeys.orderId, order.id), eq(issuedKeys.status, 'delivered')))
+    .orderBy(asc(issuedKeys.slot));
+  const out: ShownKey[] = [];
+  for (const r of rows) {
+    out.push({ slot: r.slot, masked: maskSecret(await svc.box.decrypt(r.secretEnc)), issuedAt: r.issuedAt.toISOString(), replacement: r.replacement });
+  }
+  return out;
+}
+
+export function ticketView(row: typeof tickets.$inferSelect): TicketView {
+  return {
+    number: row.number, status: row.status, openedAt: row.openedAt.toISOString(), dueAt: row.dueAt.toISOString(),
+    ...(row.resolvedAt ? { resolvedAt: row.resolvedAt.toISOString() } : {}),
+  };
+}
+
+/** The order's open ticket, else the one the diagnosis named. */
+async function ticketFor(svc: Services, orderNo: string, named: string | null): Promise<TicketView | undefined> {
+  const db = svc.database.db;
+  const [open] = await db.select().from(tickets).where(and(eq(tickets.orderNo, orderNo), eq(tickets.status, 'open'))).limit(1);
+  if (open) return ticketView(open);
+  if (!named) return undefined;
+  const [row] = await db.select().from(tickets).where(and(eq(tickets.number, named), eq(tickets.orderNo, orderNo))).limit(1);
+  return row ? ticketView(row) : undefined;
+}
+
+/** The answer for a verified session, or null when its diagnosis is gone. */
+export async function loadAnswer(svc: Services, session: BuyerSession): Promise<{ model: AnswerModel; lookup: Lookup } | null> {
+  const db = svc.database.db;
+  const [row] = await db
+    .select()
+    .from(diagnoses)
+    .where(and(eq(diagnoses.id, session.diagnosisId), eq(diagnoses.orderNo, session.orderNo)))
+    .orderBy(desc(diagnoses.startedAt))
+    .limit(1);
+  if (!row) return null;
+  const lookup = await lookupOrder(db, session.orderNo);
+  const [queued] = row.action === 'deferred'
+    ? await db.select({ nextAt: sweepQueue.nextAt }).from(sweepQueue).where(eq(sweepQueue.orderNo, session.orderNo)).limit(1)
+    : [];
+  const findings = row.findings as FindingsView;
+  const model: AnswerModel = {
+    orderNo: row.orderNo,
+    diagnosisId: row.id,
+    verdict: row.verdict as Verdict,
+    action: row.action as Action,
+    explanation: row.explanation as Explanation,
+    facts: row.facts as DecisionFacts,
+    order: findings.order,
+    keys: await maskedKeys(svc, lookup),
+    ticket: await ticketFor(svc, row.orderNo, row.ticketNumber),
+    ...(queued ? { nextCheckAt: queued.nextAt.toISOString() } : {}),
+  };
+  return { model, lookup };
+}

@@ -1,0 +1,162 @@
+/**
+ * The buyer's "check my order" page: GET / (form), POST /lookup (verify + diagnose + act, then
+ * 303 to GET /order), POST /reveal (audited, JSON for the script, HTML without it),
+ * POST /feedback ("did this solve it?"), GET /ticket, and the two static assets.
+ * Forms only POST, so the query secret never lands in a URL; keys never do either.
+ */
+import { readFileSync } from 'node:fs';
+import type { Context } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { and, eq } from 'drizzle-orm';
+import type { JSX } from 'hono/jsx/jsx-runtime';
+import { customerCheck, revealKeys } from '../../engine/customer-check.ts';
+import { escalate } from '../../actions/escalate.ts';
+import { tickets } from '../../db/schema.ts';
+import type { Services } from '../../services.ts';
+import type { AppEnv } from '../env.ts';
+import { clientIp } from '../client-ip.ts';
+import { Answer, type AnswerProps } from './answer.tsx';
+import { loadAnswer, ticketView } from './answer-model.ts';
+import { csrfOk, csrfToken } from './csrf.ts';
+import { noStore, pageSecureHeaders } from './headers.ts';
+import { Layout } from './layout.tsx';
+import { LookupForm } from './lookup.tsx';
+import { readSession, startSession } from './session.ts';
+import { DEFAULT_SUPPORT, langOf, strings, withLang, type Lang, type SupportChannel } from './strings.ts';
+import { TicketPage } from './ticket.tsx';
+
+export interface PageOptions {
+  support?: SupportChannel;
+}
+
+const PAGE_PATHS = ['/', '/lookup', '/order', '/reveal', '/feedback', '/ticket'];
+const MAX_INPUT = 64;
+
+const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+
+type Status = 200 | 400 | 401 | 403 | 404 | 429;
+
+export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOptions = {}): void {
+  const support = opts.support ?? DEFAULT_SUPPORT;
+  const js = asset('page.js');
+  const css = asset('page.css');
+
+  for (const p of [...PAGE_PATHS, '/assets/*']) app.use(p, pageSecureHeaders);
+  for (const p of PAGE_PATHS) app.use(p, noStore);
+  for (const p of PAGE_PATHS) app.post(p, bodyLimit({ maxSize: 8 * 1024 }));
+
+  const render = (c: Context, status: Status, lang: Lang, title: string, switchPath: string, body: JSX.Element) =>
+    c.html(
+      <Layout lang={lang} title={title} switchPath={switchPath} support={support}>
+        {body}
+      </Layout>,
+      status,
+    );
+
+  const lookupPage = (c: Context, status: Status, lang: Lang, error?: string) =>
+    render(c, status, lang, strings(lang).submit, '/', <LookupForm lang={lang} csrf={csrfToken(c)} error={error} />);
+
+  const answerPage = (c: Context, lang: Lang, props: Omit<AnswerProps, 'lang' | 'csrf'>) =>
+    render(c, 200, lang, `${strings(lang).order} ${props.model.orderNo}`, '/order', <Answer {...props} lang={lang} csrf={csrfToken(c)} />);
+
+  const tooMany = (c: Context, seconds: number) => c.header('retry-after', String(seconds));
+
+  app.get('/assets/page.js', (c) =>
+    c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }),
+  );
+  app.get('/assets/page.css', (c) =>
+    c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }),
+  );
+
+  app.get('/', (c) => lookupPage(c, 200, langOf(c.req.query('lang'))));
+
+  app.post('/lookup', async (c) => {
+    const lang = langOf(c.req.query('lang'));
+    const t = strings(lang);
+    const form = await c.req.parseBody();
+    if (!csrfOk(c, form.csrf)) return lookupPage(c, 403, lang, t.csrf);
+    const orderNo = typeof form.orderNo === 'string' ? form.orderNo.trim() : '';
+    const secret = typeof form.secret === 'string' ? form.secret.trim() : '';
+    if (!orderNo || !secret) return lookupPage(c, 400, lang, t.missingInput);
+    const ip = clientIp(c);
+    const wait = c.get('limits').lookup(ip, orderNo);
+    if (wait) {
+      tooMany(c, wait);
+      return lookupPage(c, 429, lang, t.rateLimited(wait));
+    }
+    // unknown order and wrong secret: one answer (the order number is not echoed, so bodies match)
+    if (orderNo.length > MAX_INPUT || secret.length > MAX_INPUT) return lookupPage(c, 404, lang, t.failed);
+    const out = await customerCheck(svc, { orderNo, secret, ip });
+    if (!out.ok) return lookupPage(c, 404, lang, t.failed);
+    await startSession(c, svc, out.result.orderNo, out.result.id);
+    return c.redirect(withLang('/order', lang), 303);
+  });
+
+  app.get('/order', async (c) => {
+    const lang = langOf(c.req.query('lang'));
+    const session = await readSession(c, svc);
+    const loaded = session ? await loadAnswer(svc, session) : null;
+    if (!loaded) return lookupPage(c, 401, lang, strings(lang).expired);
+    return answerPage(c, lang, { model: loaded.model });
+  });
+
+  app.post('/reveal', async (c) => {
+    const lang = langOf(c.req.query('lang'));
+    const t = strings(lang);
+    const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
+    const fail = (status: 401 | 403 | 429, message: string) =>
+      wantsJson ? c.json({ message }, status) : lookupPage(c, status, lang, message);
+    const form = await c.req.parseBody();
+    if (!csrfOk(c, form.csrf)) return fail(403, t.csrf);
+    const session = await readSession(c, svc);
+    const loaded = session ? await loadAnswer(svc, session) : null;
+    if (!session || !loaded) return fail(401, t.expired);
+    const ip = clientIp(c);
+    const wait = c.get('limits').reveal(ip, session.orderNo);
+    if (wait) {
+      tooMany(c, wait);
+      return fail(429, t.rateLimited(wait));
+    }
+    const slot = typeof form.slot === 'string' && /^\d{1,4}$/.test(form.slot) ? Number(form.slot) : undefined;
+    const revealed = await revealKeys(svc, { lookup: loaded.lookup, ip, diagnosisId: session.diagnosisId, via: 'page' });
+    const shown = revealed.filter((k) => slot === undefined || k.slot === slot);
+    if (wantsJson) return c.json({ keys: shown.map((k) => ({ slot: k.slot, secret: k.secret })) }, 200);
+    const bySlot = new Map(shown.map((k) => [k.slot, k.secret]));
+    const keys = loaded.model.keys.map((k) => (bySlot.has(k.slot) ? { ...k, secret: bySlot.get(k.slot) } : k));
+    return answerPage(c, lang, { model: { ...loaded.model, keys } });
+  });
+
+  app.post('/feedback', async (c) => {
+    const lang = langOf(c.req.query('lang'));
+    const t = strings(lang);
+    const form = await c.req.parseBody();
+    if (!csrfOk(c, form.csrf)) return lookupPage(c, 403, lang, t.csrf);
+    const session = await readSession(c, svc);
+    const loaded = session ? await loadAnswer(svc, session) : null;
+    if (!session || !loaded) return lookupPage(c, 401, lang, t.expired);
+    if (form.answer !== 'no') return answerPage(c, lang, { model: loaded.model, solved: true });
+    // "not solved": a ticket with the diagnosis the buyer saw attached (reused while one is open)
+    const ticket = await svc.database.db.transaction((tx) =>
+      escalate(tx, {
+        orderNo: session.orderNo, reason: 'buyer_not_solved', source: 'buyer', now: svc.now(),
+        slaMinutes: svc.config.ticketSlaMinutes, actor: { kind: 'customer', id: clientIp(c) }, diagnosisId: session.diagnosisId,
+      }),
+    );
+    const model = { ...loaded.model, ticket: { number: ticket.number, status: ticket.status, openedAt: ticket.openedAt, dueAt: ticket.dueAt } };
+    return answerPage(c, lang, { model, ticketJustOpened: true });
+  });
+
+  app.get('/ticket', async (c) => {
+    const lang = langOf(c.req.query('lang'));
+    const no = c.req.query('no') ?? '';
+    const session = await readSession(c, svc);
+    // only the verified buyer of the ticket's own order learns anything, even that it exists
+    const [row] = session && /^T[0-9A-Z-]{4,32}$/.test(no)
+      ? await svc.database.db.select().from(tickets).where(and(eq(tickets.number, no), eq(tickets.orderNo, session.orderNo))).limit(1)
+      : [];
+    const title = strings(lang).ticketTitle;
+    if (!row) return render(c, 404, lang, title, '/', <TicketPage lang={lang} />);
+    return render(c, 200, lang, title, `/ticket?no=${encodeURIComponent(no)}`, <TicketPage lang={lang} orderNo={row.orderNo} ticket={ticketView(row)} />);
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Claims: a sweeper takes a batch of due queue rows under a lease. `FOR UPDATE SKIP LOCKED` lets
+ * any number of sweepers claim at once without waiting on or taking each other's rows; the lease
+ * keeps a claimed row away from the others until it is released, and a sweeper that dies simply
+ * lets its leases run out, after which the rows are claimed again.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import type { NextStep } from './schedule.ts';
+
+/** An OUT_OF_STOCK row is only due once its product has stock again (the remediation queue). */
+export const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or exists (
+  select 1 from orders o join stock_keys s on s.sku = o.sku and s.status = 'available'
+   where o.order_no = ${q}.order_no))`;
+
+export interface Claim {
+  orderNo: string;
+  reason: string;
+  /** checks already done */
+  attempts: number;
+  /** the order's payment channel (null: a legacy-only order, no gateway to ask) */
+  channel: string | null;
+  /** the order's creation, or for a legacy-only order when it was queued */
+  createdAt: Date;
+}
+
+export async function claimBatch(
+  database: Database,
+  input: { sweeperId: string; now: Date; leaseMs: number; batch: number },
+): Promise<Claim[]> {
+  const now = input.now.toISOString();
+  const until = new Date(input.now.getTime() + input.leaseMs).toISOString();
+  const rows = await database.rows<{ order_no: string; reason: string; attempts: number; channel: string | null; created_at: string | Date }>(sql`
+    with picked as (
+      select q.order_no from sweep_queue q
+       where q.next_at <= ${now}::timestamptz
+         and (q.lease_until is null or q.lease_until < ${now}::timestamptz)
+         and ${stockAllowsRetry(sql`q`)}
+       order by q.next_at
+       limit ${input.batch}
+       for update of q skip locked
+    ), claimed as (
+      update sweep_queue s set lease_until = ${until}::timestamptz, leased_by = ${input.sweeperId}
+        from picked where s.order_no = picked.order_no
+      returning s.order_no, s.reason, s.attempts, s.enqueued_at
+    )
+    select c.order_no, c.reason, c.attempts, o.channel, coalesce(o.created_at, c.enqueued_at) as created_at
+      from claimed c left join orders o on o.order_no = c.order_no`);
+  return rows.map((r) => ({
+    orderNo: r.order_no, reason: r.reason, attempts: Number(r.attempts), channel: r.channel, createdAt: new Date(r.created_at),
+  }));
+}
+
+/**
+ * Ends a claim after the diagnosis: closes the row (and remembers the order as done, so selection
+ * leaves it alone) or reschedules it. Only while this sweeper still holds the lease: if it ran out
+ * and another sweeper took the row, that one decides.
+ */
+export async function releaseClaim(
+  database: Database,
+  input: { sweeperId: string; orderNo: string; now: Date; step: NextStep; verdict: string },
+): Promise<void> {
+  const now = input.now.toISOString();
+  if (input.step.kind === 'done') {
+    await database.rows(sql`
+      with gone as (
+        delete from sweep_queue where order_no = ${input.orderNo} and leased_by = ${input.sweeperId}
+        returning order_no
+      )
+      insert into sweep_done (order_no, verdict, done_at)
+      select order_no, ${input.verdict}, ${now}::timestamptz from gone
+      on conflict (order_no) do update set verdict = excluded.verdict, done_at = excluded.done_at`);
+    return;
+  }
+  await database.rows(sql`
+    update sweep_queue
+       set attempts = attempts + 1, next_at = ${input.step.at.toISOString()}::timestamptz,
+           last_verdict = ${input.verdict}, lease_until = null, leased_by = null
+     where order_no = ${input.orderNo} and leased_by = ${input.sweeperId}`);
+}

@@ -1,0 +1,187 @@
+/**
+ * The sweep verb: finds stuck orders, claims them under a lease, diagnoses each with the one
+ * diagnosis verb (which applies the action: reissue, escalate, defer...), then closes or
+ * reschedules each queue row by the backoff. Used alike by `order-doctor sweep`, the schedule in
+ * `serve` and the Workers `scheduled` handler; any number may run at once on one database.
+ *
+ * @example
+ * const summary = await runSweep(svc, { sweeperId: 'cli:host:123' });
+ * // { picked: 12, byVerdict: { PAID_NOT_DELIVERED: 3, NOT_PAID: 9 }, errors: {}, ... }
+ */
+import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
+import type { Services } from '../services.ts';
+import { claimBatch, releaseClaim, type Claim } from './claim.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { bump, emptyTally, finishRun, startRun, type SweepTally } from './run-record.ts';
+import { nextStep, type Schedule } from './schedule.ts';
+import { previewCandidates, queueCandidates } from './select.ts';
+
+export interface SweepOptions {
+  /** who is sweeping (host, process): recorded on the run */
+  sweeperId: string;
+  /** diagnose without acting: nothing queued, claimed, issued or rescheduled */
+  dryRun?: boolean;
+  /** at most this many orders in this run (Workers invocations sweep in bounded batches) */
+  limit?: number;
+  onProgress?: (p: { done: number; claimed: number }) => void;
+  /** every order the run diagnosed (the scenario runner reports one of them) */
+  onResult?: (r: SweepItem) => void;
+  /** one line per gateway fault per run; default console.error */
+  log?: (line: string) => void;
+}
+
+export interface SweepItem {
+  orderNo: string;
+  reason: string;
+  result?: DiagnosisResult;
+  error?: string;
+}
+
+export interface SweepSummary extends SweepTally {
+  runId: string;
+  durationMs: number;
+}
+
+/** Dry runs preview at most this many orders unless told otherwise. */
+const DRY_RUN_LIMIT = 1000;
+
+export async function runSweep(svc: Services, opts: SweepOptions): Promise<SweepSummary> {
+  const started = performance.now();
+  const runId = globalThis.crypto.randomUUID();
+  const dryRun = opts.dryRun === true;
+  const tally = emptyTally();
+  const log = opts.log ?? ((line: string) => console.error(line));
+  await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now() });
+
+  const limiter = createRateLimiter({ perSecond: svc.config.sweepRateLimit });
+  const schedule: Schedule = { backoffMs: svc.config.sweepBackoffMs, horizonMs: svc.config.sweepHorizonMs };
+  let status: 'finished' | 'failed' = 'finished';
+  try {
+    const source = dryRun
+      ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT)
+      : claimSource(svc, { holder: runId, limit: opts.limit ?? Infinity });
+    let done = 0;
+    const worker = async () => {
+      for (let claim = await source.next(); claim; claim = await source.next()) {
+        tally.picked++;
+        bump(tally.byReason, claim.reason);
+        const item = await sweepOne(svc, { claim, runId, dryRun, limiter, schedule, tally });
+        opts.onResult?.(item);
+        opts.onProgress?.({ done: ++done, claimed: source.claimed() });
+      }
+    };
+    await Promise.all(Array.from({ length: svc.config.sweepConcurrency }, worker));
+  } catch (err) {
+    status = 'failed';
+    bump(tally.errors, `sweep: ${message(err)}`);
+    throw err;
+  } finally {
+    // a gateway that is down is one line per fault, however many orders it hit
+    for (const [fault, n] of Object.entries(tally.errors)) log(`sweep ${runId.slice(0, 8)}: ${fault} × ${n}`);
+    const durationMs = Math.round(performance.now() - started);
+    await finishRun(svc.database, { id: runId, status, finishedAt: svc.now(), durationMs, tally }).catch((e: unknown) =>
+      log(`sweep ${runId.slice(0, 8)}: could not record the run: ${message(e)}`));
+  }
+  return { runId, ...tally, durationMs: Math.round(performance.now() - started) };
+}
+
+interface OneInput {
+  claim: Claim;
+  runId: string;
+  dryRun: boolean;
+  limiter: RateLimiter;
+  schedule: Schedule;
+  tally: SweepTally;
+}
+
+/** Diagnoses one claimed order (one gateway query, rate-limited per channel) and settles its row. */
+async function sweepOne(svc: Services, { claim, runId, dryRun, limiter, schedule, tally }: OneInput): Promise<SweepItem> {
+  const channel = claim.channel ?? 'none';
+  if (claim.channel) await limiter.acquire(claim.channel);
+  let verdict: string;
+  let item: SweepItem;
+  try {
+    const result = await diagnose(svc, { orderNo: claim.orderNo, actor: { kind: 'sweep', id: runId }, apply: !dryRun });
+    verdict = result.verdict;
+    bump(tally.byVerdict, verdict);
+    bump(tally.byAction, dryRun ? (result.suggested ?? result.action) : result.action);
+    if (verdict === 'UPSTREAM_UNAVAILABLE') bump(tally.errors, `${channel}: ${result.facts.upstreamProblem ?? 'unavailable'}`);
+    item = { orderNo: claim.orderNo, reason: claim.reason, result };
+  } catch (err) {
+    // our own failure (database, a bug): count it, retry the order on the backoff like an outage
+    verdict = 'UPSTREAM_UNAVAILABLE';
+    bump(tally.errors, `${channel}: internal: ${message(err)}`);
+    item = { orderNo: claim.orderNo, reason: claim.reason, error: message(err) };
+  }
+  if (dryRun) return item;
+  const now = svc.now();
+  const step = nextStep(schedule, { verdict, attempts: claim.attempts, now, createdAt: claim.createdAt });
+  try {
+    await releaseClaim(svc.database, { sweeperId: runId, orderNo: claim.orderNo, now, step, verdict });
+  } catch (err) {
+    // the lease runs out and another sweep looks again: nothing is lost
+    bump(tally.errors, `sweep: release failed: ${message(err)}`);
+  }
+  return item;
+}
+
+interface Source {
+  /** the next order to sweep, or null when there is nothing more for this run */
+  next(): Promise<Claim | null>;
+  claimed(): number;
+}
+
+/**
+ * Claims in batches, refilled in the background while the workers still have work, so the
+ * gateways never wait on the database; queues new candidates when the due rows run out.
+ */
+function claimSource(svc: Services, opts: { holder: string; limit: number }): Source {
+  const batchSize = Math.max(16, svc.config.sweepConcurrency * 2);
+  const buffer: Claim[] = [];
+  let claimed = 0;
+  let exhausted = false;
+  let refilling: Promise<void> | null = null;
+
+  const claimSome = async () => {
+    const want = Math.min(batchSize, opts.limit - claimed);
+    if (want <= 0) return 0;
+    const got = await claimBatch(svc.database, { sweeperId: opts.holder, now: svc.now(), leaseMs: svc.config.sweepLeaseMs, batch: want });
+    claimed += got.length;
+    buffer.push(...got);
+    return got.length;
+  };
+  const refill = async () => {
+    for (;;) {
+      if (await claimSome()) return;
+      if (opts.limit - claimed <= 0) break;
+      const queued = await queueCandidates(svc.database, {
+        now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit: Math.max(batchSize * 8, 1000),
+      });
+      // nothing new to queue: what is left is rescheduled for later or held by other sweepers
+      if (queued === 0) break;
+    }
+    exhausted = true;
+  };
+  const startRefill = () => {
+    refilling ??= refill().finally(() => { refilling = null; });
+    return refilling;
+  };
+  return {
+    async next() {
+      while (buffer.length === 0 && !exhausted) await startRefill();
+      // top up ahead of need; a failure here resurfaces on the next awaited refill
+      if (buffer.length < svc.config.sweepConcurrency && !exhausted && !refilling) startRefill().catch(() => {});
+      return buffer.shift() ?? null;
+    },
+    claimed: () => claimed,
+  };
+}
+
+async function previewSource(svc: Services, limit: number): Promise<Source> {
+  const items = await previewCandidates(svc.database, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit });
+  return { next: async () => items.shift() ?? null, claimed: () => items.length };
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 120);
+}

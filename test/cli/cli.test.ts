@@ -1,0 +1,79 @@
+/** The `order-doctor` command as a user runs it: exit codes, one-line errors, the --json contract. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const tmp = mkdtempSync(join(tmpdir(), 'od-cli-'));
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/order-doctor.js', ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(tmp, 'data'), ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const scenario = JSON.parse(readFileSync('fixtures/scenarios/paid-callback-lost-alipay.json', 'utf8'));
+
+describe('order-doctor scenarios', () => {
+  it('--json prints one line per check with the contract fields, exit 0', async () => {
+    const out = await cli(['scenarios', 'fixtures/scenarios/paid-callback-lost-alipay.json', '--json']);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(scenario.checks.length);
+    for (const l of lines) {
+      expect(Object.keys(l)).toEqual(expect.arrayContaining(['scenario', 'check', 'orderNo', 'as', 'verdict', 'action', 'suggested', 'error', 'keysHeld', 'ok']));
+      expect(l.ok).toBe(true);
+    }
+    expect(lines[0]).toMatchObject({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued', keysHeld: 1 });
+  });
+
+  it('exit 1 when an expectation differs', async () => {
+    const wrong = { ...scenario, checks: [{ ...scenario.checks[0], expect: { verdict: 'NOT_PAID' } }] };
+    writeFileSync(join(tmp, 'wrong.json'), JSON.stringify(wrong));
+    const out = await cli(['scenarios', join(tmp, 'wrong.json'), '--json']);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout.trim())).toMatchObject({ ok: false, verdict: 'PAID_NOT_DELIVERED' });
+  });
+
+  it('exit 2 on an invalid file, naming the JSON path', async () => {
+    const bad = structuredClone(scenario);
+    bad.orders[0].amountCents = 100.5;
+    writeFileSync(join(tmp, 'bad.json'), JSON.stringify(bad));
+    const out = await cli(['scenarios', join(tmp, 'bad.json')]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim()).toMatch(/orders\[0\]\.amountCents: expected integer$/);
+    expect(out.stdout).toBe('');
+  });
+});
+
+describe('bad input: one line, non-zero exit', () => {
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['diagnose'], /usage: order-doctor diagnose/],
+    [['diagnose', 'not an order'], /not an order number/],
+    [['diagnose', 'K1234', '--colour'], /Unknown option '--colour'/],
+    [['agents', 'create'], /--name/],
+    [['scenarios', 'no/such/dir'], /no such file or directory/],
+  ])('%j', async (args, message) => {
+    const out = await cli(args as string[]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(out.stderr).toMatch(message);
+  });
+
+  it('a bad configuration value names the variable', async () => {
+    const out = await cli(['diagnose', 'K1234'], { PORT: 'eighty' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/^order-doctor: PORT: /);
+  });
+});
