@@ -1,0 +1,172 @@
+/**
+ * What the sweep picks and when it looks again, on a fixed clock that the test moves.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { auditLog, issuedKeys, orders, stockKeys, sweepDone, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
+import { runSweep, type SweepItem } from '../../src/jobs/sweep.ts';
+import { lastSweepRun } from '../../src/jobs/run-record.ts';
+import type { Services } from '../../src/services.ts';
+import { testDatabase, type TestDatabase } from '../support/db.ts';
+import { movableClock, order, paid, STEAM, stockKeys as keys, sweepServices } from './support.ts';
+
+const PSN = { sku: 'PSN-HK-200', title: 'PlayStation 港服充值卡 200港币', priceCents: 10000, fulfilment: 'stock', deliveryWindowMinutes: 10 };
+
+const world = {
+  now: '2026-11-22T10:00:00+08:00',
+  products: [STEAM, PSN],
+  stock: [{ sku: 'STEAM-100', keys: keys(2) }],
+  orders: [
+    order('K2026112200A01', '2026-11-22T09:40:00+08:00'), // paid, notify lost, past its window
+    order('K2026112200B01', '2026-11-22T09:55:00+08:00'), // still inside its delivery window
+    order('K2026112200C01', '2026-11-22T09:00:00+08:00', {
+      status: 'delivered', paidAt: '2026-11-22T09:00:30+08:00', keys: [{ secret: 'S100-HAVE-0001', status: 'delivered', replacement: false }],
+    }),
+    order('K2026112200D01', '2026-11-22T09:00:00+08:00', { status: 'closed' }), // closed by timeout, paid at 09:16
+    order('K2026112100E01', '2026-11-21T08:00:00+08:00', { status: 'closed' }), // 26 h old: gateways gave up
+    order('K2026112200F01', '2026-11-22T09:30:00+08:00'), // not paid
+    order('K2026112200G01', '2026-11-22T09:30:00+08:00'), // gateway answers garbage
+    order('K2026112200H01', '2026-11-22T09:30:00+08:00'), // trade closed: final
+    order('K2026112200I01', '2026-11-22T09:30:00+08:00', { sku: 'PSN-HK-200' }), // paid, no stock
+  ],
+  gateway: Object.fromEntries([
+    paid('K2026112200A01', '2026-11-22T09:41:00+08:00', 1),
+    paid('K2026112200C01', '2026-11-22T09:00:30+08:00', 3),
+    paid('K2026112200D01', '2026-11-22T09:16:00+08:00', 4),
+    paid('K2026112100E01', '2026-11-21T08:10:00+08:00', 5),
+    ['K2026112200F01', { state: 'unpaid' }],
+    ['K2026112200G01', { state: 'malformed' }],
+    ['K2026112200H01', { state: 'closed' }],
+    paid('K2026112200I01', '2026-11-22T09:31:00+08:00', 9),
+  ]),
+};
+
+describe('sweep selection and backoff on a fixed clock', () => {
+  let tdb: TestDatabase;
+  let svc: Services;
+  const clock = movableClock(world.now);
+  const sweep = async (dryRun = false) => {
+    const items: SweepItem[] = [];
+    const summary = await runSweep(svc, { sweeperId: 'test', dryRun, onResult: (i) => items.push(i), log: () => {} });
+    const lines = Object.fromEntries(items.map((i) => [i.orderNo, i.result ? `${i.result.verdict}/${dryRun ? i.result.suggested : i.result.action}` : `error ${i.error}`]));
+    return { summary, lines };
+  };
+  const queue = async () => Object.fromEntries(
+    (await svc.database.db.select().from(sweepQueue)).map((q) => [q.orderNo, { reason: q.reason, attempts: q.attempts, nextAt: q.nextAt.toISOString(), leasedBy: q.leasedBy }]),
+  );
+
+  beforeAll(async () => {
+    tdb = await testDatabase();
+    svc = await sweepServices(tdb.database, world, { clock });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await tdb?.drop();
+  });
+
+  it('a dry run shows what would be picked and what it would do, and changes nothing', async () => {
+    const { summary, lines } = await sweep(true);
+    expect(lines).toEqual({
+      K2026112200A01: 'PAID_NOT_DELIVERED/reissued',
+      K2026112200D01: 'PAID_NOT_DELIVERED/reissued',
+      K2026112200F01: 'NOT_PAID/none',
+      K2026112200G01: 'UPSTREAM_UNAVAILABLE/deferred',
+      K2026112200H01: 'PAYMENT_CLOSED/none',
+      K2026112200I01: 'OUT_OF_STOCK/escalated',
+    });
+    expect(summary.picked).toBe(6);
+    expect(await queue()).toEqual({});
+    expect(await svc.database.db.select().from(issuedKeys)).toHaveLength(1); // only C's own key
+    expect(await lastSweepRun(svc.database)).toBeNull(); // dry runs are not "the last sweep"
+  });
+
+  it('picks stuck, closed-but-maybe-paid and out-of-stock orders; leaves in-window, delivered and too-old ones alone', async () => {
+    const { summary, lines } = await sweep();
+    expect(lines).toEqual({
+      K2026112200A01: 'PAID_NOT_DELIVERED/reissued',
+      K2026112200D01: 'PAID_NOT_DELIVERED/reissued',
+      K2026112200F01: 'NOT_PAID/none',
+      K2026112200G01: 'UPSTREAM_UNAVAILABLE/deferred',
+      K2026112200H01: 'PAYMENT_CLOSED/none',
+      K2026112200I01: 'OUT_OF_STOCK/escalated',
+    });
+    expect(summary.byReason).toEqual({ undelivered: 5, closed_maybe_paid: 1 });
+    expect(summary.byVerdict).toEqual({ PAID_NOT_DELIVERED: 2, NOT_PAID: 1, UPSTREAM_UNAVAILABLE: 1, PAYMENT_CLOSED: 1, OUT_OF_STOCK: 1 });
+    expect(summary.byAction).toEqual({ reissued: 2, none: 2, deferred: 1, escalated: 1 });
+    // the faulty gateway is one aggregated entry, named by channel and fault
+    expect(Object.keys(summary.errors)).toHaveLength(1);
+    expect(Object.keys(summary.errors)[0]).toMatch(/^alipay: payment: /);
+    // retry verdicts wait by the backoff (first step 1 min); final ones left the queue
+    expect(await queue()).toEqual({
+      K2026112200F01: { reason: 'undelivered', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
+      K2026112200G01: { reason: 'undelivered', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
+      K2026112200I01: { reason: 'out_of_stock', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
+    });
+    const done = await svc.database.db.select().from(sweepDone);
+    expect(done.map((d) => `${d.orderNo}:${d.verdict}`).sort()).toEqual([
+      'K2026112200A01:PAID_NOT_DELIVERED', 'K2026112200D01:PAID_NOT_DELIVERED', 'K2026112200H01:PAYMENT_CLOSED',
+    ]);
+  });
+
+  it('records the run: picked, verdicts, actions, errors, duration', async () => {
+    const run = await lastSweepRun(svc.database);
+    expect(run).toMatchObject({ status: 'finished', dryRun: false, picked: 6, byAction: { reissued: 2, none: 2, deferred: 1, escalated: 1 } });
+    expect(run!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a second sweep at the same moment finds nothing due', async () => {
+    const { summary } = await sweep();
+    expect(summary.picked).toBe(0);
+  });
+
+  it('looks again on the schedule: attempt 2 after 1 min, the next after 2 more; out-of-stock waits for stock', async () => {
+    clock.set('2026-11-22T10:01:00+08:00');
+    const first = await sweep();
+    expect(Object.keys(first.lines).sort()).toEqual(['K2026112200F01', 'K2026112200G01']);
+    expect((await queue()).K2026112200F01).toMatchObject({ attempts: 2, nextAt: '2026-11-22T02:03:00.000Z' });
+
+    clock.set('2026-11-22T10:06:00+08:00'); // B's window has passed now; F and G are due again
+    const second = await sweep();
+    expect(second.lines).toEqual({
+      K2026112200B01: 'NOT_PAID/none', K2026112200F01: 'NOT_PAID/none', K2026112200G01: 'UPSTREAM_UNAVAILABLE/deferred',
+    });
+    expect((await queue()).K2026112200F01).toMatchObject({ attempts: 3, nextAt: '2026-11-22T02:11:00.000Z' });
+  });
+
+  it('delivers the out-of-stock order once its product has stock again, and only then', async () => {
+    const secret = 'PSN200-BACK-0001';
+    await svc.database.db.insert(stockKeys).values({
+      sku: 'PSN-HK-200', secretEnc: await svc.box.encrypt(secret), secretHash: await svc.box.keyHash(secret), addedAt: clock.now(),
+    });
+    clock.set('2026-11-22T10:07:00+08:00'); // I was due at 10:01 but had no stock; nothing else is due
+    const { lines } = await sweep();
+    expect(lines).toEqual({ K2026112200I01: 'PAID_NOT_DELIVERED/reissued' });
+    expect((await queue()).K2026112200I01).toBeUndefined();
+  });
+
+  it('gives up at 25 h after creation, when the gateways have stopped notifying', async () => {
+    clock.set('2026-11-23T09:30:00+08:00'); // F, G and B's 25 h are up (B: 09:55)
+    const { lines } = await sweep();
+    expect(Object.keys(lines).sort()).toEqual(['K2026112200B01', 'K2026112200F01', 'K2026112200G01']);
+    const q = await queue();
+    expect(Object.keys(q)).toEqual(['K2026112200B01']); // 25 min left: one last look lands on its horizon
+    expect(q.K2026112200B01!.nextAt).toBe('2026-11-23T01:55:00.000Z');
+    clock.set('2026-11-23T09:55:00+08:00');
+    await sweep();
+    expect(await queue()).toEqual({});
+  });
+
+  it('issued every key exactly once', async () => {
+    const db = svc.database.db;
+    const perOrder = await db.select({ orderId: issuedKeys.orderId, n: sql<number>`count(*)::int` }).from(issuedKeys)
+      .where(eq(issuedKeys.status, 'delivered')).groupBy(issuedKeys.orderId);
+    expect(perOrder.every((r) => Number(r.n) === 1)).toBe(true);
+    expect(perOrder).toHaveLength(4); // A, C (own), D, I
+    const audits = await db.select().from(auditLog).where(eq(auditLog.action, 'keys_issued'));
+    expect(audits.map((a) => a.orderNo).sort()).toEqual(['K2026112200A01', 'K2026112200D01', 'K2026112200I01']);
+    const [e] = await db.select().from(orders).where(eq(orders.orderNo, 'K2026112100E01'));
+    expect(e!.status).toBe('closed');
+    const runs = await db.select().from(sweepRuns);
+    expect(runs.every((r) => r.status === 'finished')).toBe(true);
+  });
+});
