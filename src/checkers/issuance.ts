@@ -2,7 +2,7 @@
  * The issuance checker: which keys the order holds and their status, the stock it could be filled
  * from, and for supplier products what the supplier says about the fulfilment.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { IssuanceFinding, SupplierFacts } from '../domain/findings.ts';
 import { issuedKeys, stockKeys } from '../db/schema.ts';
 import type { SupplierEvidence } from '../suppliers/types.ts';
@@ -22,29 +22,42 @@ export const issuanceChecker: Checker<IssuanceResult> = {
     const { order, product } = lookup;
     if (!order || !product) throw new Error('no migrated order to check');
     const db = svc.database.db;
-    const keys = await db
-      .select({ status: issuedKeys.status, replacement: issuedKeys.replacement, hash: issuedKeys.secretHash })
-      .from(issuedKeys)
-      .where(eq(issuedKeys.orderId, order.id));
+    // the supplier is asked at once, beside the local queries (it is the slow part); the answer is
+    // dropped, and the request cancelled, if the order turns out to hold all its keys
+    const cancelSupplier = new AbortController();
+    const supplierAnswer =
+      product.fulfilment === 'supplier' && order.status !== 'delivered'
+        ? svc.supplier.query(order.orderNo, { signal: AbortSignal.any([signal, cancelSupplier.signal]) })
+        : undefined;
+    const [keys, stock] = await Promise.all([
+      db
+        .select({ status: issuedKeys.status, replacement: issuedKeys.replacement, hash: issuedKeys.secretHash })
+        .from(issuedKeys)
+        .where(eq(issuedKeys.orderId, order.id)),
+      // counting stops at what the order could need: cheap even with a million keys in stock
+      svc.database.rows<{ n: number }>(sql`
+        select count(*)::int as n from (
+          select 1 from ${stockKeys}
+          where ${stockKeys.sku} = ${order.sku} and ${stockKeys.status} = 'available'
+          limit ${order.quantity}) s`),
+    ]);
     const validKeys = keys.filter((k) => k.status === 'delivered').length;
     const missing = Math.max(0, order.quantity - validKeys);
-    // counting stops at what the order could need: cheap even with a million keys in stock
-    const [stock] = await svc.database.rows<{ n: number }>(sql`
-      select count(*)::int as n from (
-        select 1 from ${stockKeys}
-        where ${stockKeys.sku} = ${order.sku} and ${stockKeys.status} = 'available'
-        limit ${Math.max(missing, 1)}) s`);
     const finding: IssuanceFinding = {
       quantity: order.quantity,
       validKeys,
       voidedKeys: keys.filter((k) => k.status === 'voided').length,
       replacementsUsed: keys.filter((k) => k.replacement).length,
       maxReplacements: product.maxReplacements,
-      stockAvailable: Number(stock?.n ?? 0),
+      stockAvailable: Math.min(Number(stock[0]?.n ?? 0), missing),
     };
-    if (product.fulfilment !== 'supplier' || missing === 0) return { finding, supplierKeys: [] };
+    if (product.fulfilment !== 'supplier' || missing === 0) {
+      cancelSupplier.abort();
+      supplierAnswer?.catch(() => {});
+      return { finding, supplierKeys: [] };
+    }
 
-    const answer = await svc.supplier.query(order.orderNo, { signal });
+    const answer = await (supplierAnswer ?? svc.supplier.query(order.orderNo, { signal }));
     const { keys: delivered = [], ...shown } = answer;
     const held = new Set(keys.filter((k) => k.status === 'delivered').map((k) => k.hash));
     const fresh: string[] = [];

@@ -76,6 +76,6 @@ async function seed(svc: Services, world: World | undefined) {
   const shiftMs = svc.now().getTime() - Date.parse(toLoad.now);
   await loadWorld(svc, toLoad, { shiftMs, requireEmpty: true });
   const agent = await createAgent(svc, world ? 'world' : 'demo');
-  console.log(`loaded ${world ? 'world' : 'demo world'}: ${toLoad.orders.length} orders (see docs/demo-orders.md)`);
+  console.log(world ? `loaded world: ${toLoad.orders.length} orders` : `loaded the demo world: ${toLoad.orders.length} orders (order numbers and secrets: docs/demo-orders.md)`);
   console.log(`agent token: ${agent.token}`);
 }

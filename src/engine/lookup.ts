@@ -22,17 +22,18 @@ export interface Lookup {
 
 export async function lookupOrder(db: Db, asked: string): Promise<Lookup> {
   const found: Lookup = { asked };
+  // one round trip for the common case: the order, its product and its ledger row if it was migrated
   const [hit] = await db
-    .select({ order: orders, product: products })
+    .select({ order: orders, product: products, ledger: migrationLedger })
     .from(orders)
     .innerJoin(products, eq(products.sku, orders.sku))
+    .leftJoin(migrationLedger, eq(migrationLedger.newOrderNo, orders.orderNo))
     .where(or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked)))
-    .limit(2);
-  let ledger: LedgerRow | undefined;
+    .limit(1);
+  let ledger: LedgerRow | undefined = hit?.ledger ?? undefined;
   if (hit) {
     found.order = hit.order;
     found.product = hit.product;
-    [ledger] = await db.select().from(migrationLedger).where(eq(migrationLedger.newOrderNo, hit.order.orderNo)).limit(1);
   } else {
     [ledger] = await db.select().from(migrationLedger).where(eq(migrationLedger.legacyOrderNo, asked)).limit(1);
   }
