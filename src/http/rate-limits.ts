@@ -1,6 +1,7 @@
 /**
  * Buyer-facing rate limits (in memory, sliding window per key). At least as strict as the careful
- * peer: 30 lookups per 10 min per IP; reveals 8 per 10 min per order and IP, 40 per IP.
+ * peer: 30 lookups per 10 min per IP, and 20 per order from all IPs together (so a secret cannot be
+ * guessed from many addresses); reveals 8 per 10 min per order and IP, 40 per IP.
  * Returns the seconds to wait when limited, 0 when allowed. RATE_LIMITS=off lifts them (load tests).
  */
 const WINDOW_MS = 10 * 60_000;
@@ -36,10 +37,11 @@ export interface BuyerLimits {
 export function createBuyerLimits(enabled: boolean, now: () => number = Date.now): BuyerLimits {
   if (!enabled) return { lookup: () => 0, reveal: () => 0 };
   const lookupsPerIp = new SlidingWindow(30, now);
+  const lookupsPerOrder = new SlidingWindow(20, now);
   const revealsPerIp = new SlidingWindow(40, now);
   const revealsPerOrderIp = new SlidingWindow(8, now);
   return {
-    lookup: (ip) => lookupsPerIp.take(ip),
+    lookup: (ip, orderNo) => lookupsPerIp.take(ip) || lookupsPerOrder.take(orderNo),
     reveal: (ip, orderNo) => revealsPerOrderIp.take(`${ip}|${orderNo}`) || revealsPerIp.take(ip),
   };
 }

@@ -39,7 +39,7 @@ describe('page security headers', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
     const html = await res.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script is external
     expect(html).not.toMatch(/\sstyle=/);
@@ -84,6 +84,10 @@ describe('lookup', () => {
       '/lookup', { csrf: token, orderNo: ORDERS.delivered.no, secret: ORDERS.delivered.secret }, { origin: 'https://evil.example' },
     );
     expect(crossSite.status).toBe(403);
+    const fetchMeta = await b.post(
+      '/lookup', { csrf: token, orderNo: ORDERS.delivered.no, secret: ORDERS.delivered.secret }, { 'sec-fetch-site': 'cross-site' },
+    );
+    expect(fetchMeta.status).toBe(403);
     expect(b.cookies.has('od_session')).toBe(false);
   });
 
@@ -112,7 +116,8 @@ describe('lookup', () => {
     const b = new Browser(pageApp(svc, createBuyerLimits(true, () => t)));
     await b.csrf();
     // wrong secrets, all at once: each failure is held to a 1 s floor, which would add up in series
-    const tries = await Promise.all(Array.from({ length: 30 }, (_, i) => b.lookup(ORDERS.delivered.no, `0${i}`)));
+    // (other order numbers: one order alone is limited sooner, at 20 lookups from all IPs)
+    const tries = await Promise.all(Array.from({ length: 30 }, (_, i) => b.lookup(`K20991231${String(i).padStart(5, '0')}`, `0${i}`)));
     expect(tries.map((r) => r.status)).toEqual(Array(30).fill(404));
     const limited = await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret);
     expect(limited.status).toBe(429);
@@ -120,6 +125,14 @@ describe('lookup', () => {
     expect(b.cookies.has('od_session')).toBe(false);
     t += 10 * 60_000 + 1;
     expect((await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret)).status).toBe(303);
+  });
+
+  it('limits lookups of one order to 20 per 10 minutes, from any number of IPs', async () => {
+    const limits = createBuyerLimits(true, () => 5_000_000);
+    for (let i = 0; i < 20; i++) expect(limits.lookup(`10.9.0.${i}`, ORDERS.delivered.no)).toBe(0);
+    const b = new Browser(pageApp(svc, limits));
+    await b.csrf();
+    expect((await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret)).status).toBe(429);
   });
 });
 

@@ -39,7 +39,8 @@ function factRows(m: AnswerModel, lang: Lang, t: Strings): [string, string][] {
     rows.push([t.facts_refundTo, lang === 'en' ? `the account you paid from (${ch})` : `您付款时使用的账户（${ch}）`]);
   }
   if (f.deliveryDueAt) rows.push([t.facts_deliveryDueAt, formatTime(f.deliveryDueAt)]);
-  if (f.missing) rows.push([t.facts_missing, String(f.missing)]);
+  // after a reissue or restore the "missing" count is history, not a fact about the order now
+  if (f.missing && m.action !== 'reissued' && m.action !== 'restored') rows.push([t.facts_missing, String(f.missing)]);
   if (f.legacyOrderNo) rows.push([t.facts_legacyOrderNo, f.legacyOrderNo]);
   if (f.batch) rows.push([t.facts_batch, f.batch]);
   if (f.eta) rows.push([t.facts_eta, formatTime(f.eta)]);

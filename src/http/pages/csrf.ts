@@ -3,7 +3,8 @@
  * - A random token lives in an HttpOnly, SameSite=Strict cookie and in a hidden `csrf` field of
  *   every form; a post is accepted only when both are present and equal (compared in constant time).
  * - When the browser sends Origin (all modern ones do on POST), its host must be this server's host
- *   (host, not scheme: behind a TLS-terminating proxy the server itself sees http).
+ *   (host, not scheme: behind a TLS-terminating proxy the server itself sees http), and
+ *   `Sec-Fetch-Site`, when sent, must say same-origin.
  * SameSite=Strict on the session cookie is a third, independent layer.
  */
 import type { Context } from 'hono';
@@ -39,6 +40,9 @@ export function csrfOk(c: Context, field: unknown): boolean {
 }
 
 function sameOrigin(c: Context): boolean {
+  // Fetch metadata, where sent, is the browser's own word on where the request came from
+  const site = c.req.header('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return false;
   const origin = c.req.header('origin');
   if (origin === undefined) return true;
   if (origin === 'null') return false;

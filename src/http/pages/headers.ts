@@ -1,6 +1,6 @@
 /**
  * Security headers for the buyer's pages: a CSP with no inline script or style and no framing,
- * no referrer (an order number in a URL must not travel to other sites), and `no-store` on
+ * no referrer to other sites (an order number in a URL must not travel), and `no-store` on
  * everything that can show order data or a key.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -18,7 +18,8 @@ export const pageSecureHeaders = secureHeaders({
     baseUri: ["'none'"],
   },
   xFrameOptions: 'DENY',
-  referrerPolicy: 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own form posts
+  referrerPolicy: 'same-origin',
   crossOriginResourcePolicy: 'same-origin',
   crossOriginOpenerPolicy: 'same-origin',
   permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },

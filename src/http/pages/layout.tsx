@@ -24,7 +24,7 @@ export function Layout(p: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${p.title} · ${t.siteTitle}`}</title>
         <link rel="stylesheet" href="/assets/page.css" />
         <script src="/assets/page.js" defer></script>
