@@ -1,23 +1,19 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, type ManagedHttpClient } from '../../src/net/http-client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlipayGateway, type AlipayConfig } from '../../src/gateways/alipay/index.ts';
 import { alipaySignContent, signedSubstring } from '../../src/gateways/alipay/protocol.ts';
 import { verifySha256WithRsa } from '../../src/gateways/rsa.ts';
 import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../src/gateways/types.ts';
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
-import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade, serveSandboxes } from './support.ts';
+import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
+import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
+import { offlineClients } from '../net/support.ts';
+import { untrustedOn } from './expect.ts';
 
 const ORIGIN = 'https://openapi.alipay.com';
 const TRADE_NO = '2026112222001412345678901234';
-const clients: ManagedHttpClient[] = [];
-
-function http(): ManagedHttpClient {
-  // Short deadlines and backoff so fault tests stay fast; one retry so "busy" paths are exercised.
-  const c = createHttpClient({ name: 'alipay', retries: 1, minBackoffMs: 1, maxBackoffMs: 5, attemptTimeoutMs: 400, breaker: false });
-  clients.push(c);
-  return c;
-}
+// Short deadlines and backoff so fault tests stay fast; one retry so "busy" paths are exercised.
+const http = offlineClients({ name: 'alipay', retries: 1, minBackoffMs: 1, maxBackoffMs: 5, attemptTimeoutMs: 400, breaker: false });
 
 function gateway(overrides: Partial<AlipayConfig> = {}, gatewayUrl = `${ORIGIN}/gateway.do`) {
   const a = keys.alipay;
@@ -34,23 +30,7 @@ function replay(name: string, times = 1): nock.Scope {
 
 const query = (ref: TradeRef = { orderNo: ORDER_NO }, signal = AbortSignal.timeout(5000)) => gateway().query(ref, { signal });
 
-function expectUntrusted(ev: PaymentEvidence, kind: FaultKind): void {
-  expect(ev.trust).toBe('untrusted');
-  expect(ev.fault?.kind).toBe(kind);
-  // an untrusted answer must never be readable as a state, least of all "unpaid"
-  expect(ev.state).toBeUndefined();
-  expect(ev.channel).toBe('alipay');
-}
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(() => nock.enableNetConnect());
+const expectUntrusted = untrustedOn('alipay');
 
 describe('alipay adapter: request contract', () => {
   it('sends common params in the query string and biz_content in the form body, RSA2-signed incl. sign_type', async () => {
@@ -199,14 +179,14 @@ describe('alipay adapter end-to-end against the sandbox (real socket)', () => {
   const states = Object.keys(expectations) as GatewayAnswerState[];
   const world = memoryWorld(states.map((state, i) =>
     sandboxTrade('alipay', { state, amountCents: 5000, paidAt: '2026-11-22T10:16:02+08:00', tradeNo: `20261122220014000000000000${String(i).padStart(2, '0')}` }, `K-${state}`)));
-  let server: Awaited<ReturnType<typeof serveSandboxes>>;
+  let server: SandboxListener;
   beforeAll(async () => {
-    server = await serveSandboxes({ world, now: () => FIXED_NOW, latencyMs: 0 });
+    server = await listenSandbox({ world, now: () => FIXED_NOW, latencyMs: 0 });
   });
   afterAll(() => server.close());
 
   it.each(states)('%s', async (state) => {
-    const ev = await gateway({}, `${server.origin}/sandbox/alipay/gateway.do`).query({ orderNo: `K-${state}` }, { signal: AbortSignal.timeout(5000) });
+    const ev = await gateway({}, `${server.baseUrl}/sandbox/alipay/gateway.do`).query({ orderNo: `K-${state}` }, { signal: AbortSignal.timeout(5000) });
     const want = expectations[state];
     if (want.state) {
       expect(ev).toMatchObject({ trust: 'verified', state: want.state, outTradeNo: `K-${state}` });
@@ -216,18 +196,18 @@ describe('alipay adapter end-to-end against the sandbox (real socket)', () => {
   });
 
   it('an order the world does not know is not_found, signed', async () => {
-    const ev = await gateway({}, `${server.origin}/sandbox/alipay/gateway.do`).query({ orderNo: 'K-nobody' }, { signal: AbortSignal.timeout(5000) });
+    const ev = await gateway({}, `${server.baseUrl}/sandbox/alipay/gateway.do`).query({ orderNo: 'K-nobody' }, { signal: AbortSignal.timeout(5000) });
     expect(ev).toMatchObject({ trust: 'verified', state: 'not_found' });
   });
 
   it('finds a trade by its trade number', async () => {
     const tradeNo = world.trades[0]!.answer.tradeNo!;
-    const ev = await gateway({}, `${server.origin}/sandbox/alipay/gateway.do`).query({ tradeNo }, { signal: AbortSignal.timeout(5000) });
+    const ev = await gateway({}, `${server.baseUrl}/sandbox/alipay/gateway.do`).query({ tradeNo }, { signal: AbortSignal.timeout(5000) });
     expect(ev).toMatchObject({ trust: 'verified', state: 'paid', tradeNo, outTradeNo: 'K-paid' });
   });
 
   it('rejects a wrong app id and a wrong request key with signed 40002 answers', async () => {
-    const url = `${server.origin}/sandbox/alipay/gateway.do`;
+    const url = `${server.baseUrl}/sandbox/alipay/gateway.do`;
     const badApp = await gateway({ appId: '2021000000000000' }, url).query({ orderNo: 'K-paid' }, { signal: AbortSignal.timeout(5000) });
     expectUntrusted(badApp, 'protocol');
     expect(badApp.fault?.message).toContain('isv.invalid-app-id');

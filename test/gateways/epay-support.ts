@@ -1,44 +1,22 @@
 /**
- * Shared by the EPay recorder and tests: a tiny in-memory SandboxWorld, the fixed clock the
- * fixtures were recorded at, and the fixture file shape.
+ * What the EPay recorder and tests add to ./support.ts: the fixed clock the EPay fixtures were
+ * recorded at, their trade, the adapter config and the fixture file shape.
  */
-import keys from '../../fixtures/sandbox/keys.json' with { type: 'json' };
 import type { EpayConfig } from '../../src/gateways/epay/client.ts';
 import type { TradeRef } from '../../src/gateways/types.ts';
-import type { GatewayAnswer, SandboxTrade, SandboxWorld } from '../../src/sandbox/types.ts';
+import type { GatewayAnswer, SandboxTrade } from '../../src/sandbox/types.ts';
+import { ORDER_NO, keys, sandboxTrade } from './support.ts';
+
+export { ORDER_NO, memoryWorld } from './support.ts';
 
 export const epayKeys = keys.epay;
 /** 10:16:30 Beijing, 28 s after the doc example's payment */
 export const FIXED_NOW = new Date('2026-11-22T02:16:30.000Z');
-export const ORDER_NO = 'K20261122101500001';
 export const TRADE_NO = '2026112210153012345';
 export const PAID_AT = '2026-11-22T02:16:02.000Z';
 
 export function trade(answer: GatewayAnswer, orderNo = ORDER_NO): SandboxTrade {
-  return {
-    orderNo,
-    channel: 'epay',
-    subject: 'Steam充值卡50元',
-    totalCents: 5000,
-    createdAt: '2026-11-22T02:15:30.000Z',
-    answer,
-  };
-}
-
-/** Finds trades by our order number or by the answer's trade number, like the real world does. */
-export function memoryWorld(trades: SandboxTrade[]): SandboxWorld {
-  return {
-    async findTrade(channel, ref: TradeRef) {
-      return (
-        trades.find((t) =>
-          t.channel === channel && ('orderNo' in ref ? t.orderNo === ref.orderNo : t.answer.tradeNo === ref.tradeNo),
-        ) ?? null
-      );
-    },
-    async findSupplierOrder() {
-      return null;
-    },
-  };
+  return { ...sandboxTrade('epay', answer, orderNo), createdAt: '2026-11-22T02:15:30.000Z' };
 }
 
 export function adapterConfig(apiUrl: string, version: 'v1' | 'v2', overrides: Partial<EpayConfig> = {}): EpayConfig {

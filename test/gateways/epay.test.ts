@@ -1,19 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEpayGateway } from '../../src/gateways/epay/client.ts';
 import { canonicalString, md5Sign, md5Verify, rsaSign } from '../../src/gateways/epay/sign.ts';
 import type { PaymentEvidence, TradeRef } from '../../src/gateways/types.ts';
-import { createHttpClient, type ManagedHttpClient } from '../../src/net/http-client.ts';
-import { epaySandbox } from '../../src/sandbox/gateways/epay.ts';
+import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
 import { GATEWAY_STATES, type GatewayAnswer, type GatewayAnswerState } from '../../src/sandbox/types.ts';
 import {
-  FIXED_NOW, FIXTURE_HOST, ORDER_NO, PAID_AT, TRADE_NO, adapterConfig, epayKeys, memoryWorld, sandboxCreds, trade,
+  FIXED_NOW, FIXTURE_HOST, ORDER_NO, PAID_AT, TRADE_NO, adapterConfig, epayKeys, memoryWorld, trade,
   type EpayFixture,
 } from './epay-support.ts';
+import { offlineClients } from '../net/support.ts';
 
 const FIXTURE_DIR = new URL('../../fixtures/gateways/epay/', import.meta.url);
 const fixtures = new Map<string, EpayFixture>(
@@ -22,23 +19,8 @@ const fixtures = new Map<string, EpayFixture>(
     .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(new URL(f, FIXTURE_DIR), 'utf8')) as EpayFixture]),
 );
 
-const clients: ManagedHttpClient[] = [];
-function http(opts: Partial<Parameters<typeof createHttpClient>[0]> = {}): ManagedHttpClient {
-  const c = createHttpClient({ name: 'epay', retries: 0, breaker: false, minBackoffMs: 5, maxBackoffMs: 10, ...opts });
-  clients.push(c);
-  return c;
-}
+const http = offlineClients({ name: 'epay', retries: 0, breaker: false, minBackoffMs: 5, maxBackoffMs: 10 });
 const signal = () => ({ signal: AbortSignal.timeout(5000) });
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(() => nock.enableNetConnect());
 
 function fixture(name: string): EpayFixture {
   const f = fixtures.get(name);
@@ -317,22 +299,13 @@ describe('epay end to end: adapter against the sandbox over real HTTP', () => {
   const orderNo = (s: GatewayAnswerState) => `E2E-${s}`;
   const trades = GATEWAY_STATES.map((s) => trade(ANSWERS[s], orderNo(s)));
 
-  let server: ServerType;
+  let server: SandboxListener;
   let apiUrl: string;
   beforeAll(async () => {
-    const app = new Hono().route(
-      '/sandbox/epay',
-      epaySandbox({ world: memoryWorld(trades), now: () => FIXED_NOW, latencyMs: 0 }, sandboxCreds),
-    );
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sandbox/epay/`;
+    server = await listenSandbox({ world: memoryWorld(trades), now: () => FIXED_NOW, latencyMs: 0 });
+    apiUrl = `${server.baseUrl}/sandbox/epay/`;
   });
-  afterAll(async () => {
-    (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => server.close());
 
   const UNTRUSTED = (kind: string) => ({ trust: 'untrusted', fault: { kind } });
   const expectations = (version: 'v1' | 'v2'): Record<GatewayAnswerState, object> => {

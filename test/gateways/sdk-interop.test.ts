@@ -11,7 +11,8 @@ import { createAlipayGateway } from '../../src/gateways/alipay/index.ts';
 import { QUERY_RESPONSE_KEY } from '../../src/gateways/alipay/protocol.ts';
 import { buildAuthorization, parseAuthorization } from '../../src/gateways/wechatpay/protocol.ts';
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
-import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade, serveSandboxes } from './support.ts';
+import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
+import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
 
 const a = keys.alipay;
 const w = keys.wechatpay;
@@ -24,16 +25,16 @@ const world = memoryWorld([
   ...STATES.map((state, i) => sandboxTrade('wechat', { state, amountCents: 5000, paidAt: PAID_AT, tradeNo: `420000234520261122825350140${i}` }, `K-${state}`)),
   sandboxTrade('wechat', { state: 'stale', amountCents: 5000, paidAt: PAID_AT }, 'K-stale'),
 ]);
-let server: Awaited<ReturnType<typeof serveSandboxes>>;
+let server: SandboxListener;
 beforeAll(async () => {
-  server = await serveSandboxes({ world, now: () => new Date(), latencyMs: 0 });
+  server = await listenSandbox({ world, now: () => new Date(), latencyMs: 0 });
 });
 afterAll(() => server.close());
 
 /** The SDK's formatKey trips over a trailing newline after the END line. */
 const pem = (s: string) => s.trim();
 
-function alipaySdk(gateway = `${server.origin}/sandbox/alipay/gateway.do`) {
+function alipaySdk(gateway = `${server.baseUrl}/sandbox/alipay/gateway.do`) {
   return new AlipaySdk({
     appId: a.appId, privateKey: pem(a.merchantPrivateKey), keyType: 'PKCS8',
     alipayPublicKey: pem(a.alipayPublicKey), gateway, camelcase: false,
@@ -100,7 +101,7 @@ describe('wechatpay-axios-plugin interop', () => {
     const nonce = Formatter.nonce();
     const timestamp = Formatter.timestamp();
     const signature = Rsa.sign(Formatter.request('GET', path, timestamp, nonce, ''), merchantKey());
-    const res = await fetch(`${server.origin}/sandbox/wechatpay${path}`, {
+    const res = await fetch(`${server.baseUrl}/sandbox/wechatpay${path}`, {
       headers: { authorization: Formatter.authorization(w.mchid, nonce, signature, timestamp, w.merchantSerialNo), accept: 'application/json' },
     });
     const h = (n: string) => res.headers.get(n) ?? '';
@@ -129,7 +130,7 @@ describe('wechatpay-axios-plugin interop', () => {
   it('the plugin\'s full client (axios, its own signer and verifier) queries the mounted sandbox', async () => {
     const wxpay = new Wechatpay({
       mchid: w.mchid, serial: w.merchantSerialNo, privateKey: w.merchantPrivateKey,
-      certs: { [w.platformSerial]: w.platformPublicKey }, baseURL: `${server.origin}/sandbox/wechatpay/`,
+      certs: { [w.platformSerial]: w.platformPublicKey }, baseURL: `${server.baseUrl}/sandbox/wechatpay/`,
     });
     const chain = wxpay as any;
     const { data } = await chain.v3.pay.transactions.outTradeNo._out_trade_no_.get({ params: { mchid: w.mchid }, out_trade_no: 'K-paid' });

@@ -1,17 +1,15 @@
 /**
- * Shared by the Alipay / WeChat Pay contract tests, the SDK interop tests and the fixture recorder:
- * the sandbox keys, a fixed clock, a tiny in-memory SandboxWorld and ways to reach the sandboxes.
+ * Shared by the gateway contract tests, the SDK interop tests and the fixture recorders: the
+ * sandbox keys, a fixed clock, a tiny in-memory SandboxWorld and ways to reach the sandboxes
+ * (over a real socket: `listenSandbox` from src/sandbox/listener.ts).
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import keys from '../../fixtures/sandbox/keys.json' with { type: 'json' };
 import type { Channel } from '../../src/domain/verdicts.ts';
 import type { HttpClient, HttpResponse } from '../../src/net/types.ts';
 import type { GatewayAnswer, SandboxContext, SandboxTrade, SandboxWorld } from '../../src/sandbox/types.ts';
-import { alipaySandbox } from '../../src/sandbox/gateways/alipay.ts';
-import { wechatPaySandbox } from '../../src/sandbox/gateways/wechatpay.ts';
+import { sandboxApp } from '../../src/sandbox/app.ts';
 
 export { keys };
 
@@ -38,41 +36,9 @@ export function memoryWorld(trades: SandboxTrade[]): SandboxWorld & { trades: Sa
   };
 }
 
-export function alipayCreds() {
-  const a = keys.alipay;
-  return { appId: a.appId, merchantPublicKey: a.merchantPublicKey, alipayPrivateKey: a.alipayPrivateKey };
-}
-
-export function wechatCreds() {
-  const w = keys.wechatpay;
-  return {
-    mchid: w.mchid, appid: w.appid, merchantSerialNo: w.merchantSerialNo, merchantPublicKey: w.merchantPublicKey,
-    platformSerial: w.platformSerial, platformPrivateKey: w.platformPrivateKey,
-  };
-}
-
-/** Both sandboxes mounted as the server mounts them. */
+/** Every sandbox upstream mounted as the server mounts it, for in-process requests (no socket). */
 export function sandboxes(ctx: SandboxContext): Hono {
-  const app = new Hono();
-  app.route('/sandbox/alipay', alipaySandbox(ctx, alipayCreds()));
-  app.route('/sandbox/wechatpay', wechatPaySandbox(ctx, wechatCreds()));
-  return app;
-}
-
-/** Serves the sandboxes on a real loopback socket (faults like a dropped connection need one). */
-export async function serveSandboxes(ctx: SandboxContext): Promise<{ origin: string; close(): Promise<void> }> {
-  const app = sandboxes(ctx);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      server.close(() => resolve());
-    }),
-  };
+  return new Hono().route('/sandbox', sandboxApp(ctx));
 }
 
 /** An HttpClient that hands requests straight to a Hono app (no socket): used to record fixtures. */

@@ -1,23 +1,19 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, type ManagedHttpClient } from '../../src/net/http-client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWechatPayGateway, type WechatPayConfig } from '../../src/gateways/wechatpay/index.ts';
 import { parseAuthorization, requestSignString } from '../../src/gateways/wechatpay/protocol.ts';
 import { verifySha256WithRsa } from '../../src/gateways/rsa.ts';
 import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../src/gateways/types.ts';
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
-import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade, serveSandboxes } from './support.ts';
+import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
+import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
+import { offlineClients } from '../net/support.ts';
+import { untrustedOn } from './expect.ts';
 
 const ORIGIN = 'https://api.mch.weixin.qq.com';
 const TRANSACTION_ID = '4200002345202611228253501450';
 const w = keys.wechatpay;
-const clients: ManagedHttpClient[] = [];
-
-function http(): ManagedHttpClient {
-  const c = createHttpClient({ name: 'wechatpay', retries: 1, minBackoffMs: 1, maxBackoffMs: 5, maxRateLimitWaitMs: 5, attemptTimeoutMs: 400, breaker: false });
-  clients.push(c);
-  return c;
-}
+const http = offlineClients({ name: 'wechatpay', retries: 1, minBackoffMs: 1, maxBackoffMs: 5, maxRateLimitWaitMs: 5, attemptTimeoutMs: 400, breaker: false });
 
 function gateway(overrides: Partial<WechatPayConfig> = {}, now = FIXED_NOW) {
   return createWechatPayGateway({
@@ -34,22 +30,7 @@ function replay(name: string, times = 1): nock.Scope {
 const signal = () => AbortSignal.timeout(5000);
 const query = (ref: TradeRef = { orderNo: ORDER_NO }) => gateway().query(ref, { signal: signal() });
 
-function expectUntrusted(ev: PaymentEvidence, kind: FaultKind): void {
-  expect(ev.trust).toBe('untrusted');
-  expect(ev.fault?.kind).toBe(kind);
-  expect(ev.state).toBeUndefined();
-  expect(ev.channel).toBe('wechat');
-}
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(() => nock.enableNetConnect());
+const expectUntrusted = untrustedOn('wechat');
 
 describe('wechatpay adapter: request contract', () => {
   it('signs the five-line string over the path from the API root, even under a prefixed base URL', async () => {
@@ -180,12 +161,12 @@ describe('wechatpay adapter end-to-end against the sandbox (real socket)', () =>
   const states = Object.keys(expectations) as GatewayAnswerState[];
   const world = memoryWorld(states.map((state, i) =>
     sandboxTrade('wechat', { state, amountCents: 5000, paidAt: '2026-11-22T10:16:02+08:00', tradeNo: `42000023452026112282535014${String(i).padStart(2, '0')}`, reason: '银行卡余额不足' }, `K-${state}`)));
-  let server: Awaited<ReturnType<typeof serveSandboxes>>;
+  let server: SandboxListener;
   beforeAll(async () => {
-    server = await serveSandboxes({ world, now: () => FIXED_NOW, latencyMs: 0 });
+    server = await listenSandbox({ world, now: () => FIXED_NOW, latencyMs: 0 });
   });
   afterAll(() => server.close());
-  const live = (overrides: Partial<WechatPayConfig> = {}) => gateway({ baseUrl: `${server.origin}/sandbox/wechatpay`, ...overrides });
+  const live = (overrides: Partial<WechatPayConfig> = {}) => gateway({ baseUrl: `${server.baseUrl}/sandbox/wechatpay`, ...overrides });
 
   it.each(states)('%s', async (state) => {
     const ev = await live().query({ orderNo: `K-${state}` }, { signal: signal() });

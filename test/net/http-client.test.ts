@@ -1,18 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, retryAfterMs, type ManagedHttpClient } from '../../src/net/http-client.ts';
+import { describe, expect, it } from 'vitest';
+import { retryAfterMs } from '../../src/net/http-client.ts';
 import { UpstreamError } from '../../src/net/types.ts';
+import { offlineClients } from './support.ts';
 
 const BASE = 'https://gw.test';
-const clients: ManagedHttpClient[] = [];
-
-function client(opts: Partial<Parameters<typeof createHttpClient>[0]> = {}): ManagedHttpClient {
-  const c = createHttpClient({ name: 'test', minBackoffMs: 5, maxBackoffMs: 20, ...opts });
-  clients.push(c);
-  return c;
-}
+const client = offlineClients({ name: 'test', minBackoffMs: 5, maxBackoffMs: 20 });
 
 function get(path: string, signal = AbortSignal.timeout(5000)) {
   return { method: 'GET' as const, url: `${BASE}${path}`, signal };
@@ -36,18 +31,6 @@ async function localServer(handler: Parameters<typeof createServer>[1]): Promise
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server };
 }
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 describe('http client: retries', () => {
   it('retries a 500 and resolves with the later success, reporting attempts', async () => {

@@ -3,7 +3,7 @@
  * RSA2-signed request, response verified over its exact raw substring with the Alipay public key.
  */
 import type { HttpClient, HttpResponse } from '../../net/types.ts';
-import type { Exchange, PaymentEvidence, PaymentGateway, TradeRef } from '../types.ts';
+import type { Exchange, FaultKind, PaymentEvidence, PaymentGateway, TradeRef } from '../types.ts';
 import { pemFromBase64 } from '../rsa.ts';
 import { redactForm, redactUrl, truncateBody } from '../redact.ts';
 import {
@@ -11,7 +11,7 @@ import {
   beijingDateTime, signAlipayParams, verifyAlipayResponse,
 } from './protocol.ts';
 import { isAlipayBusy, isAlipayErrorWithoutClaim, readAlipayQuery } from './interpret.ts';
-import { evidenceFromUpstreamError, untrusted } from './evidence.ts';
+import { evidenceFromReading, evidenceFromUpstreamError, untrusted } from '../evidence.ts';
 
 export interface AlipayConfig {
   /** e.g. https://openapi.alipay.com/gateway.do */
@@ -60,7 +60,7 @@ export function createAlipayGateway(cfg: AlipayConfig, deps: AlipayDeps): Paymen
           classify: classifyAlipay,
         });
       } catch (err) {
-        return evidenceFromUpstreamError(err, exchange, elapsed());
+        return evidenceFromUpstreamError('alipay', err, exchange, elapsed());
       }
       Object.assign(exchange, {
         status: res.status,
@@ -72,7 +72,7 @@ export function createAlipayGateway(cfg: AlipayConfig, deps: AlipayDeps): Paymen
     } catch (err) {
       // Defensive: query() never throws (bad key material, a bug) - the caller gets untrusted evidence.
       const message = err instanceof Error ? err.message : String(err);
-      return untrusted({ kind: 'protocol', message: `adapter error: ${message}` }, exchange ? [exchange] : [], 0, elapsed());
+      return untrusted('alipay', { kind: 'protocol', message: `adapter error: ${message}` }, exchange ? [exchange] : [], 0, elapsed());
     }
   }
 
@@ -101,8 +101,8 @@ export function createAlipayGateway(cfg: AlipayConfig, deps: AlipayDeps): Paymen
   }
 
   async function readResponse(ref: TradeRef, res: HttpResponse, exchange: Exchange, ms: number): Promise<PaymentEvidence> {
-    const fail = (kind: Parameters<typeof untrusted>[0]['kind'], message: string) =>
-      untrusted({ kind, message }, [exchange], res.attempts, ms);
+    const fail = (kind: FaultKind, message: string) =>
+      untrusted('alipay', { kind, message }, [exchange], res.attempts, ms);
 
     if (res.status === 429) return fail('rate_limited', 'HTTP 429');
     if (res.status !== 200) return fail('http', `HTTP ${res.status}`);
@@ -131,11 +131,7 @@ export function createAlipayGateway(cfg: AlipayConfig, deps: AlipayDeps): Paymen
       return fail('signature', sign ? 'response signature does not verify with the Alipay public key' : 'response is not signed');
     }
 
-    const reading = readAlipayQuery(inner, ref);
-    const ids = { ...(reading.tradeNo ? { tradeNo: reading.tradeNo } : {}), ...(reading.outTradeNo ? { outTradeNo: reading.outTradeNo } : {}) };
-    if (!reading.ok) return { ...untrusted(reading.fault, [exchange], res.attempts, ms), ...ids };
-    const { ok: _ok, ...facts } = reading;
-    return { channel: 'alipay', trust: 'verified', ...facts, exchange: [exchange], attempts: res.attempts, ms };
+    return evidenceFromReading('alipay', readAlipayQuery(inner, ref), exchange, res.attempts, ms);
   }
 
   return { channel: 'alipay', query };

@@ -2,20 +2,10 @@
  * Turns a verified `alipay_trade_query_response` (or `error_response`) object into a normalised
  * state, or a fault. Pure: signature checking happens before, in the adapter.
  */
-import type { FaultKind, PaymentState, TradeRef } from '../types.ts';
+import type { FaultKind, TradeRef } from '../types.ts';
+import { nonEmpty, tradeIds, type Reading } from '../reading.ts';
 import { parseYuanToCents } from '../money.ts';
 import { parseBeijingDateTime } from './protocol.ts';
-
-export type AlipayReading =
-  | {
-      ok: true;
-      state: PaymentState;
-      amountCents?: number;
-      paidAt?: string;
-      tradeNo?: string;
-      outTradeNo?: string;
-    }
-  | { ok: false; fault: { kind: FaultKind; message: string }; tradeNo?: string; outTradeNo?: string };
 
 const SUCCESS = '10000';
 
@@ -30,19 +20,17 @@ export function isAlipayErrorWithoutClaim(inner: Record<string, unknown>): boole
   return typeof code === 'string' && code !== SUCCESS && inner['sub_code'] !== 'ACQ.TRADE_NOT_EXIST';
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
 function describe(inner: Record<string, unknown>): string {
   return [inner['code'], inner['msg'], inner['sub_code'], inner['sub_msg']]
     .filter((v) => typeof v === 'string' && v !== '')
     .join(' ');
 }
 
-export function readAlipayQuery(inner: Record<string, unknown>, ref: TradeRef): AlipayReading {
-  const outTradeNo = str(inner['out_trade_no']);
-  const tradeNo = str(inner['trade_no']);
-  const ids = { ...(tradeNo ? { tradeNo } : {}), ...(outTradeNo ? { outTradeNo } : {}) };
-  const fault = (kind: FaultKind, message: string): AlipayReading => ({ ok: false, fault: { kind, message }, ...ids });
+export function readAlipayQuery(inner: Record<string, unknown>, ref: TradeRef): Reading {
+  const outTradeNo = nonEmpty(inner['out_trade_no']);
+  const tradeNo = nonEmpty(inner['trade_no']);
+  const ids = tradeIds(tradeNo, outTradeNo);
+  const fault = (kind: FaultKind, message: string): Reading => ({ ok: false, fault: { kind, message }, ...ids });
 
   if (isAlipayBusy(inner)) return fault('protocol', `gateway stayed busy after retries: ${describe(inner)}`);
 

@@ -2,6 +2,7 @@ import type { HttpClient, HttpResponse } from '../../net/types.ts';
 import { UpstreamError } from '../../net/types.ts';
 import type { Exchange, FaultKind, PaymentEvidence, PaymentGateway, TradeRef } from '../types.ts';
 import { redactUrl, truncateBody } from '../redact.ts';
+import { faultKindOf } from '../evidence.ts';
 import { pemFromBase64 } from '../rsa.ts';
 import { codeOf, decodeAnswer, interpretOrder, isNotFound, messageOf, type EpayFields } from './parse.ts';
 import { phpString, rsaSign, rsaVerify, type Md5Mode } from './sign.ts';
@@ -69,7 +70,7 @@ export function createEpayGateway(cfg: EpayConfig, deps: { http: HttpClient; now
       // query never throws: everything that went wrong is an untrusted answer
       if (err instanceof UpstreamError) attempts = err.attempts;
       const kind: FaultKind =
-        err instanceof UpstreamError ? faultOfUpstream(err) : err instanceof SignFailure ? 'signature' : 'network';
+        err instanceof UpstreamError ? faultKindOf(err) : err instanceof SignFailure ? 'signature' : 'network';
       const message = err instanceof Error ? err.message : String(err);
       exchange.error = message;
       exchange.ms = Math.round(performance.now() - started);
@@ -167,20 +168,4 @@ class SignFailure extends Error {}
 
 function untrusted(kind: FaultKind, message: string): Outcome {
   return { trust: 'untrusted', fault: { kind, message } };
-}
-
-function faultOfUpstream(err: UpstreamError): FaultKind {
-  switch (err.kind) {
-    case 'timeout':
-    case 'aborted': // our own deadline ran out before an answer: to the diagnosis that is a timeout
-      return 'timeout';
-    case 'circuit_open':
-      return 'circuit_open';
-    case 'rate_limited':
-      return 'rate_limited';
-    case 'http':
-      return 'http';
-    default:
-      return 'network';
-  }
 }

@@ -10,7 +10,7 @@ import {
   SIGNTEST_PREFIX, buildAuthorization, randomNonce, responseSignString, unixSeconds,
 } from './protocol.ts';
 import { readWechatQuery } from './interpret.ts';
-import { evidenceFromUpstreamError, untrusted } from './evidence.ts';
+import { evidenceFromReading, evidenceFromUpstreamError, untrusted } from '../evidence.ts';
 
 export interface WechatPayConfig {
   /** API root, e.g. https://api.mch.weixin.qq.com (a path prefix is allowed; the signed URL starts at /v3/) */
@@ -68,7 +68,7 @@ export function createWechatPayGateway(cfg: WechatPayConfig, deps: WechatPayDeps
           classify: classifyWechatPay,
         });
       } catch (err) {
-        return evidenceFromUpstreamError(err, exchange, elapsed());
+        return evidenceFromUpstreamError('wechat', err, exchange, elapsed());
       }
       Object.assign(exchange, {
         status: res.status, responseHeaders: res.headers, responseBody: truncateBody(res.body, 4096), ms: res.ms,
@@ -76,12 +76,12 @@ export function createWechatPayGateway(cfg: WechatPayConfig, deps: WechatPayDeps
       return await readResponse(ref, res, exchange, elapsed());
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return untrusted({ kind: 'protocol', message: `adapter error: ${message}` }, exchange ? [exchange] : [], 0, elapsed());
+      return untrusted('wechat', { kind: 'protocol', message: `adapter error: ${message}` }, exchange ? [exchange] : [], 0, elapsed());
     }
   }
 
   async function readResponse(ref: TradeRef, res: HttpResponse, exchange: Exchange, ms: number): Promise<PaymentEvidence> {
-    const fail = (kind: FaultKind, message: string) => untrusted({ kind, message }, [exchange], res.attempts, ms);
+    const fail = (kind: FaultKind, message: string) => untrusted('wechat', { kind, message }, [exchange], res.attempts, ms);
 
     if (res.status === 429) return fail('rate_limited', `HTTP 429 ${errorCode(res.body)}`.trim());
     if (res.status >= 500) return fail('http', `HTTP ${res.status} ${errorCode(res.body)}`.trim());
@@ -103,10 +103,7 @@ export function createWechatPayGateway(cfg: WechatPayConfig, deps: WechatPayDeps
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail('parse', 'body is not a JSON object');
 
     const reading = readWechatQuery(res.status, doc as Record<string, unknown>, ref, { mchid: cfg.mchid, appid: cfg.appid });
-    const ids = { ...(reading.tradeNo ? { tradeNo: reading.tradeNo } : {}), ...(reading.outTradeNo ? { outTradeNo: reading.outTradeNo } : {}) };
-    if (!reading.ok) return { ...untrusted(reading.fault, [exchange], res.attempts, ms), ...ids };
-    const { ok: _ok, ...facts } = reading;
-    return { channel: 'wechat', trust: 'verified', ...facts, exchange: [exchange], attempts: res.attempts, ms };
+    return evidenceFromReading('wechat', reading, exchange, res.attempts, ms);
   }
 
   type SignatureCheck = { ok: true } | { ok: false; absent: boolean; kind: FaultKind; message: string };

@@ -3,18 +3,7 @@
  * fault. Pure: signature and timestamp checks happen before, in the adapter.
  */
 import type { FaultKind, PaymentState, TradeRef } from '../types.ts';
-
-export type WechatReading =
-  | {
-      ok: true;
-      state: PaymentState;
-      amountCents?: number;
-      paidAt?: string;
-      tradeNo?: string;
-      outTradeNo?: string;
-      reason?: string;
-    }
-  | { ok: false; fault: { kind: FaultKind; message: string }; tradeNo?: string; outTradeNo?: string };
+import { nonEmpty, tradeIds, type Reading, type TradeIds } from '../reading.ts';
 
 const STATES: Record<string, PaymentState> = {
   SUCCESS: 'paid',
@@ -26,28 +15,26 @@ const STATES: Record<string, PaymentState> = {
   PAYERROR: 'failed',
 };
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
 export function readWechatQuery(
   status: number,
   doc: Record<string, unknown>,
   ref: TradeRef,
   expect: { mchid: string; appid: string },
-): WechatReading {
-  const fault = (kind: FaultKind, message: string, ids: { tradeNo?: string; outTradeNo?: string } = {}): WechatReading =>
+): Reading {
+  const fault = (kind: FaultKind, message: string, ids: TradeIds = {}): Reading =>
     ({ ok: false, fault: { kind, message }, ...ids });
 
   if (status !== 200) {
-    const code = str(doc['code']) ?? 'no code';
+    const code = nonEmpty(doc['code']) ?? 'no code';
     if (status === 404 && code === 'ORDER_NOT_EXIST') {
       return { ok: true, state: 'not_found', ...('orderNo' in ref ? { outTradeNo: ref.orderNo } : { tradeNo: ref.tradeNo }) };
     }
-    return fault('protocol', `HTTP ${status} ${code}: ${str(doc['message']) ?? ''}`.trim());
+    return fault('protocol', `HTTP ${status} ${code}: ${nonEmpty(doc['message']) ?? ''}`.trim());
   }
 
-  const outTradeNo = str(doc['out_trade_no']);
-  const tradeNo = str(doc['transaction_id']);
-  const ids = { ...(tradeNo ? { tradeNo } : {}), ...(outTradeNo ? { outTradeNo } : {}) };
+  const outTradeNo = nonEmpty(doc['out_trade_no']);
+  const tradeNo = nonEmpty(doc['transaction_id']);
+  const ids = tradeIds(tradeNo, outTradeNo);
 
   // A signed answer for another merchant or app (shared platform key, misrouting) proves nothing here.
   if (doc['mchid'] !== expect.mchid) return fault('protocol', `answer is for mchid ${String(doc['mchid'])}, expected ${expect.mchid}`, ids);
@@ -60,7 +47,7 @@ export function readWechatQuery(
   const state = typeof tradeState === 'string' ? STATES[tradeState] : undefined;
   if (!state) return fault('parse', `unknown trade_state: ${String(tradeState)}`, ids);
 
-  const reading: WechatReading & { ok: true } = { ok: true, state, ...ids };
+  const reading: Reading & { ok: true } = { ok: true, state, ...ids };
   if (state === 'paid' || state === 'refunded') {
     // amount.total is the order total in fen; payer_total is smaller when coupons applied.
     const amount = doc['amount'];
@@ -77,7 +64,7 @@ export function readWechatQuery(
     }
   }
   if (state === 'failed') {
-    const reason = str(doc['trade_state_desc']);
+    const reason = nonEmpty(doc['trade_state_desc']);
     if (reason) reading.reason = reason;
   }
   return reading;

@@ -19,6 +19,8 @@ import { signSha256WithRsa } from '../../gateways/rsa.ts';
 import {
   ERROR_RESPONSE_KEY, QUERY_METHOD, QUERY_RESPONSE_KEY, beijingDateTime, signedAlipayBody, verifyAlipayParams,
 } from '../../gateways/alipay/protocol.ts';
+import { dropConnection, sleep, untilClientGivesUp } from './faults.ts';
+import { orderNoHash } from './trade-no.ts';
 
 export interface AlipaySandboxCredentials {
   appId: string;
@@ -30,7 +32,6 @@ export interface AlipaySandboxCredentials {
 
 type Inner = Record<string, string>;
 
-const MAX_HANG_MS = 60_000;
 const JSON_TYPE = 'application/json;charset=utf-8';
 
 export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentials): Hono {
@@ -71,7 +72,7 @@ export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentia
       case 'unreachable':
         return dropConnection(c);
       case 'timeout':
-        return hangUntilClientGivesUp(c);
+        return untilClientGivesUp(c).then(() => c.body(null, 504));
       case 'http_500':
         return c.html('<html><body><h1>500 Internal Server Error</h1></body></html>', 500);
       case 'malformed':
@@ -172,32 +173,6 @@ function render(trade: SandboxTrade, answer: GatewayAnswer): Inner {
 /** Alipay trade numbers are 28 digits starting with the Beijing date; stable per order. */
 function syntheticTradeNo(trade: SandboxTrade): string {
   const day = beijingDateTime(new Date(trade.createdAt)).slice(0, 10).replaceAll('-', '');
-  let h = 0;
-  for (const ch of trade.orderNo) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const h = orderNoHash(trade.orderNo);
   return `${day}2200${String(h).padStart(16, '0')}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-}
-
-/** "Connection refused/reset" as faithfully as an in-process server can: kill the socket. */
-function dropConnection(c: Context): Response {
-  const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
-  if (socket) {
-    socket.destroy();
-    return new Response(null, { status: 500 }); // never reaches the client
-  }
-  // Served without a socket (app.request, Workers): the closest is an answer that is no answer.
-  return Response.error();
-}
-
-/** No answer within any sane timeout: wait until the client gives up (bounded so tests end). */
-async function hangUntilClientGivesUp(c: Context): Promise<Response> {
-  const signal = c.req.raw.signal;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, MAX_HANG_MS);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-  return c.body(null, 504);
 }

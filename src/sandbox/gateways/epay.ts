@@ -22,6 +22,8 @@ import { centsToYuan } from '../../gateways/money.ts';
 import { isoToBeijing } from '../../gateways/epay/beijing-time.ts';
 import { md5Verify, rsaSign, rsaVerify } from '../../gateways/epay/sign.ts';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
+import { dropConnection, sleep, untilClientGivesUp } from './faults.ts';
+import { orderNoHash } from './trade-no.ts';
 
 export interface EpaySandboxCredentials {
   pid: string;
@@ -35,7 +37,6 @@ export interface EpaySandboxCredentials {
 
 type Fields = Record<string, string | number | null>;
 
-const MAX_HANG_MS = 60_000;
 const MAX_SKEW_SECONDS = 300;
 const STALE_BY_SECONDS = 3600;
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -121,7 +122,7 @@ function renderFault(c: Context, answer: GatewayAnswer, trade: SandboxTrade, ver
     case 'unreachable':
       return dropConnection(c);
     case 'timeout':
-      return hangUntilClientGivesUp(c);
+      return untilClientGivesUp(c, { watchSocket: true }).then(() => dropConnection(c));
     case 'http_500':
       return c.html('<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>', 500);
     case 'malformed': {
@@ -186,8 +187,7 @@ function refFrom(tradeNo: string, outTradeNo: string): TradeRef | null {
 /** EPay trade numbers: the Beijing creation time (14 digits) + 5 digits; stable per order. */
 function syntheticTradeNo(trade: SandboxTrade): string {
   const stamp = isoToBeijing(trade.createdAt).replace(/\D/g, '');
-  let h = 0;
-  for (const ch of trade.orderNo) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const h = orderNoHash(trade.orderNo);
   return `${stamp}${String(h % 100000).padStart(5, '0')}`;
 }
 
@@ -201,35 +201,4 @@ function corrupt(sign: string): string {
 function json(c: Context, body: Record<string, unknown>, order?: string[]): Response {
   const ordered = order ? Object.fromEntries(order.filter((k) => k in body).map((k) => [k, body[k]])) : body;
   return c.body(JSON.stringify(ordered), 200, { 'content-type': JSON_TYPE });
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-}
-
-/** "Connection refused/reset" as faithfully as an in-process server can: kill the socket. */
-function dropConnection(c: Context): Response {
-  const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
-  if (socket) {
-    socket.destroy();
-    return new Response(null, { status: 500 }); // never reaches the client
-  }
-  return Response.error();
-}
-
-/** No answer within any sane timeout: wait until the client gives up (bounded so tests end). */
-async function hangUntilClientGivesUp(c: Context): Promise<Response> {
-  const signal = c.req.raw.signal;
-  const socket = (c.env as { incoming?: { socket?: NodeJS.EventEmitter } } | undefined)?.incoming?.socket;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      socket?.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, MAX_HANG_MS);
-    signal.addEventListener('abort', done, { once: true });
-    socket?.once('close', done);
-  });
-  return dropConnection(c);
 }

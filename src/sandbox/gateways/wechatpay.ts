@@ -17,6 +17,8 @@ import { signSha256WithRsa, verifySha256WithRsa } from '../../gateways/rsa.ts';
 import {
   AUTH_SCHEME, parseAuthorization, randomNonce, requestSignString, responseSignString, unixSeconds,
 } from '../../gateways/wechatpay/protocol.ts';
+import { dropConnection, sleep, untilClientGivesUp } from './faults.ts';
+import { orderNoHash } from './trade-no.ts';
 
 export interface WechatPaySandboxCredentials {
   mchid: string;
@@ -29,7 +31,6 @@ export interface WechatPaySandboxCredentials {
   platformPrivateKey: string;
 }
 
-const MAX_HANG_MS = 60_000;
 const STALE_BY_SECONDS = 3600;
 
 export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCredentials): Hono {
@@ -75,7 +76,7 @@ export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCre
       case 'unreachable':
         return dropConnection(c);
       case 'timeout':
-        return hangUntilClientGivesUp(c);
+        return untilClientGivesUp(c).then(() => c.body(null, 504));
       case 'http_500':
         return error(c, 500, 'SYSTEM_ERROR', '系统错误');
       case 'malformed':
@@ -163,36 +164,11 @@ function render(trade: SandboxTrade, answer: GatewayAnswer, creds: WechatPaySand
 /** WeChat transaction ids are 28 digits: 42000 + ... + the Beijing date; stable per order. */
 function syntheticTransactionId(trade: SandboxTrade): string {
   const day = rfc3339Beijing(new Date(trade.createdAt)).slice(0, 10).replaceAll('-', '');
-  let h = 0;
-  for (const ch of trade.orderNo) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const h = orderNoHash(trade.orderNo);
   return `42000${String(h).padStart(15, '0')}${day}`;
 }
 
 function rfc3339Beijing(d: Date): string {
   const b = new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19);
   return `${b}+08:00`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-}
-
-/** "Connection refused/reset" as faithfully as an in-process server can: kill the socket. */
-function dropConnection(c: Context): Response {
-  const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
-  if (socket) {
-    socket.destroy();
-    return new Response(null, { status: 500 }); // never reaches the client
-  }
-  return Response.error();
-}
-
-/** No answer within any sane timeout: wait until the client gives up (bounded so tests end). */
-async function hangUntilClientGivesUp(c: Context): Promise<Response> {
-  const signal = c.req.raw.signal;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, MAX_HANG_MS);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-  return c.body(null, 504);
 }

@@ -1,0 +1,45 @@
+/**
+ * How the gateway sandboxes play latency and the faults that have no protocol body: a connection
+ * that drops, an answer that never comes. Shared so every protocol fails the same way.
+ */
+import type { Context } from 'hono';
+
+/** How long a "timeout" answer hangs at most, so tests and scenario runs always end. */
+const MAX_HANG_MS = 60_000;
+
+/** The world's configured latency, before any answer. */
+export function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}
+
+/** "Connection refused/reset" as faithfully as an in-process server can: kill the socket. */
+export function dropConnection(c: Context): Response {
+  const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
+  if (socket) {
+    socket.destroy();
+    return new Response(null, { status: 500 }); // never reaches the client
+  }
+  // Served without a socket (app.request, Workers): the closest is an answer that is no answer.
+  return Response.error();
+}
+
+/**
+ * No answer within any sane timeout: resolves once the client gives up (its request aborts or,
+ * with `watchSocket`, its socket closes), or after MAX_HANG_MS.
+ */
+export async function untilClientGivesUp(c: Context, opts: { watchSocket?: boolean } = {}): Promise<void> {
+  const signal = c.req.raw.signal;
+  const socket = opts.watchSocket
+    ? (c.env as { incoming?: { socket?: NodeJS.EventEmitter } } | undefined)?.incoming?.socket
+    : undefined;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket?.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, MAX_HANG_MS);
+    signal.addEventListener('abort', done, { once: true });
+    socket?.once('close', done);
+  });
+}
