@@ -24,7 +24,8 @@ describe.skipIf(!POSTGRES_URL)('exactly once on real Postgres', () => {
   });
 
   it('50 concurrent customer checks of one paid-not-delivered order issue exactly one key', async () => {
-    svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 1, stock: 5 }));
+    // a generous deadline: 50 signed gateway queries at once in one process are slow on a busy CI box
+    svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 1, stock: 5 }), { CHECKER_TIMEOUT_MS: '20000' });
     const s = svc;
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => customerCheck(s, { orderNo: 'K2026112200001', secret: '8462', ip: `10.0.0.${i}` })),
@@ -46,7 +47,7 @@ describe.skipIf(!POSTGRES_URL)('exactly once on real Postgres', () => {
   });
 
   it('30 orders racing for 12 keys: 12 delivered, 18 out of stock, no key held twice', async () => {
-    svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 30, stock: 12 }));
+    svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 30, stock: 12 }), { CHECKER_TIMEOUT_MS: '20000' });
     const s = svc;
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
