@@ -56,6 +56,7 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   const limiter = createRateLimiter({ perSecond: svc.config.sweepRateLimit });
   const schedule: Schedule = { backoffMs: svc.config.sweepBackoffMs, horizonMs: svc.config.sweepHorizonMs };
   let status: 'finished' | 'failed' = 'finished';
+  let durationMs = 0;
   try {
     const source = dryRun
       ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT)
@@ -70,7 +71,10 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
         opts.onProgress?.({ done: ++done, claimed: source.claimed() });
       }
     };
-    await Promise.all(Array.from({ length: svc.config.sweepConcurrency }, worker));
+    // every worker ends before the run is recorded, even when one of them failed
+    const ended = await Promise.allSettled(Array.from({ length: svc.config.sweepConcurrency }, worker));
+    const failed = ended.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     status = 'failed';
     bump(tally.errors, `sweep: ${message(err)}`);
@@ -78,11 +82,11 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   } finally {
     // a gateway that is down is one line per fault, however many orders it hit
     for (const [fault, n] of Object.entries(tally.errors)) log(`sweep ${runId.slice(0, 8)}: ${fault} × ${n}`);
-    const durationMs = Math.round(performance.now() - started);
+    durationMs = Math.round(performance.now() - started);
     await finishRun(svc.database, { id: runId, status, finishedAt: svc.now(), durationMs, tally }).catch((e: unknown) =>
       log(`sweep ${runId.slice(0, 8)}: could not record the run: ${message(e)}`));
   }
-  return { runId, ...tally, durationMs: Math.round(performance.now() - started) };
+  return { runId, ...tally, durationMs };
 }
 
 interface OneInput {
@@ -157,8 +161,11 @@ function claimSource(svc: Services, opts: { holder: string; limit: number }): So
       const queued = await queueCandidates(svc.database, {
         now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit: Math.max(batchSize * 8, 1000),
       });
-      // nothing new to queue: what is left is rescheduled for later or held by other sweepers
-      if (queued === 0) break;
+      // a racing sweeper may just have queued the candidates this one found taken: claim once more
+      if (queued === 0) {
+        if (await claimSome()) return;
+        break; // what is left is rescheduled for later or held by other sweepers
+      }
     }
     exhausted = true;
   };

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { auditLog, issuedKeys, orders, stockKeys, sweepDone, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
 import { runSweep, type SweepItem } from '../../src/jobs/sweep.ts';
-import { lastSweepRun } from '../../src/jobs/run-record.ts';
+import { lastSweepRun, sweepHealth } from '../../src/jobs/run-record.ts';
+import { createApp } from '../../src/http/app.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { movableClock, order, paid, STEAM, stockKeys as keys, sweepServices } from './support.ts';
@@ -99,7 +100,8 @@ describe('sweep selection and backoff on a fixed clock', () => {
     // retry verdicts wait by the backoff (first step 1 min); final ones left the queue
     expect(await queue()).toEqual({
       K2026112200F01: { reason: 'undelivered', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
-      K2026112200G01: { reason: 'undelivered', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
+      // the deferral records why it was deferred
+      K2026112200G01: { reason: 'payment: parse', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
       K2026112200I01: { reason: 'out_of_stock', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
     });
     const done = await svc.database.db.select().from(sweepDone);
@@ -112,6 +114,15 @@ describe('sweep selection and backoff on a fixed clock', () => {
     const run = await lastSweepRun(svc.database);
     expect(run).toMatchObject({ status: 'finished', dryRun: false, picked: 6, byAction: { reissued: 2, none: 2, deferred: 1, escalated: 1 } });
     expect(run!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('/healthz shows the last run', async () => {
+    const app = createApp(svc, { healthExtras: () => sweepHealth(svc.database) });
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { sweep: { lastRun: Record<string, unknown> } };
+    expect(body.sweep.lastRun).toMatchObject({ picked: 6, byVerdict: { PAID_NOT_DELIVERED: 2 }, sweeperId: 'test' });
+    expect(Object.keys(body.sweep.lastRun.errors as object)).toHaveLength(1);
   });
 
   it('a second sweep at the same moment finds nothing due', async () => {
@@ -138,20 +149,24 @@ describe('sweep selection and backoff on a fixed clock', () => {
     await svc.database.db.insert(stockKeys).values({
       sku: 'PSN-HK-200', secretEnc: await svc.box.encrypt(secret), secretHash: await svc.box.keyHash(secret), addedAt: clock.now(),
     });
-    clock.set('2026-11-22T10:07:00+08:00'); // I was due at 10:01 but had no stock; nothing else is due
+    clock.set('2026-11-22T10:06:30+08:00'); // I was due at 10:01 but had no stock; nothing else is due
     const { lines } = await sweep();
     expect(lines).toEqual({ K2026112200I01: 'PAID_NOT_DELIVERED/reissued' });
     expect((await queue()).K2026112200I01).toBeUndefined();
   });
 
   it('gives up at 25 h after creation, when the gateways have stopped notifying', async () => {
-    clock.set('2026-11-23T09:30:00+08:00'); // F, G and B's 25 h are up (B: 09:55)
+    clock.set('2026-11-23T10:30:00+08:00'); // F's and G's 25 h are up (created 09:30), B's at 10:55
     const { lines } = await sweep();
     expect(Object.keys(lines).sort()).toEqual(['K2026112200B01', 'K2026112200F01', 'K2026112200G01']);
     const q = await queue();
-    expect(Object.keys(q)).toEqual(['K2026112200B01']); // 25 min left: one last look lands on its horizon
-    expect(q.K2026112200B01!.nextAt).toBe('2026-11-23T01:55:00.000Z');
-    clock.set('2026-11-23T09:55:00+08:00');
+    expect(Object.keys(q)).toEqual(['K2026112200B01']); // B still has 25 min: next look by its backoff (attempt 2: 2 min)
+    expect(q.K2026112200B01!.nextAt).toBe('2026-11-23T02:32:00.000Z');
+    clock.set('2026-11-23T10:50:00+08:00');
+    await sweep();
+    // attempt 3 would be 5 min later, past the horizon: the last look lands exactly on it
+    expect((await queue()).K2026112200B01!.nextAt).toBe('2026-11-23T02:55:00.000Z');
+    clock.set('2026-11-23T10:55:00+08:00');
     await sweep();
     expect(await queue()).toEqual({});
   });

@@ -1,6 +1,7 @@
 /**
  * Sweep test helpers: services on a world with a clock the test moves, and order/answer builders.
  */
+import { sql as sqlTag } from 'drizzle-orm';
 import { loadConfig, type Env } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -57,4 +58,25 @@ export function paid(orderNo: string, paidAt: string, n = 0) {
 
 export function stockKeys(n: number, prefix = 'S100-SWEEP') {
   return Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`);
+}
+
+/** The URL of the database a TestDatabase created (for a second pool or a child process). */
+export async function urlOf(database: Database, serverUrl: string): Promise<string> {
+  const [row] = await database.rows<{ name: string }>(sqlTag`select current_database() as name`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${row!.name}`;
+  return u.toString();
+}
+
+/** `n` paid, undelivered orders created 20 minutes before `now`, each on its own paid answer. */
+export function stuckWorld(now: Date, n: number, stock = n) {
+  const iso = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
+  const orders = Array.from({ length: n }, (_, i) => order(`K2026${String(i + 1).padStart(8, '0')}`, iso(20)));
+  return {
+    now: now.toISOString(),
+    products: [STEAM],
+    stock: [{ sku: 'STEAM-100', keys: stockKeys(stock) }],
+    orders,
+    gateway: Object.fromEntries(orders.map((o, i) => paid(o.orderNo, iso(19), i))),
+  };
 }
