@@ -147,29 +147,20 @@ export function Answer(p: AnswerProps) {
         <p class="explanation">{m.explanation[p.lang]}</p>
       </section>
       <Keys keys={m.keys} lang={p.lang} csrf={p.csrf} />
-      {m.order ? (
+      {m.order || facts.length ? (
         <section class="card" aria-labelledby="order-h">
           <h2 id="order-h">{t.facts}</h2>
           <dl class="facts">
-            <dt>{t.product}</dt>
-            <dd>{m.order.productTitle}</dd>
-            <dt>{t.quantity}</dt>
-            <dd>{String(m.order.quantity)}</dd>
-            <dt>{t.amount}</dt>
-            <dd>{formatMoney(m.order.amountCents)}</dd>
-            {facts.map(([k, v]) => (
-              <>
-                <dt>{k}</dt>
-                <dd>{v}</dd>
-              </>
-            ))}
-          </dl>
-        </section>
-      ) : facts.length ? (
-        <section class="card" aria-labelledby="order-h">
-          <h2 id="order-h">{t.facts}</h2>
-          <dl class="facts">
-            {facts.map(([k, v]) => (
+            {[
+              ...(m.order
+                ? ([
+                    [t.product, m.order.productTitle],
+                    [t.quantity, String(m.order.quantity)],
+                    [t.amount, formatMoney(m.order.amountCents)],
+                  ] as [string, string][])
+                : []),
+              ...facts,
+            ].map(([k, v]) => (
               <>
                 <dt>{k}</dt>
                 <dd>{v}</dd>
