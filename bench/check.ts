@@ -8,9 +8,17 @@
  * The order checked is a supplier product whose payment is verified and whose supplier is still
  * processing: the check needs the gateway AND the supplier (two 50 ms upstreams, run concurrently),
  * does not change state (DELIVERY_IN_PROGRESS, action none), and still persists a diagnosis.
+ * The sandbox gateways and supplier run in a process of their own (bench/sandbox-server.ts), as
+ * real gateways would be elsewhere: their signing and world lookups do not count against the
+ * process measured. Load generator and server share one process (2 cores here).
  * Postgres: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres (a scratch database is
  * created and dropped). Prints numbers; asserts nothing.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
@@ -22,11 +30,27 @@ import { openDatabase, type Database } from '../src/db/client.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { createApp } from '../src/http/app.ts';
 import { createServices } from '../src/services.ts';
+import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
 import { loadWorld } from '../src/world/load.ts';
 import { parseScenario } from '../src/world/schema.ts';
 
 const LATENCY = 50;
 const N_ORDERS = 64;
+const NOW = '2026-11-22T10:00:00+08:00';
+
+/** Starts bench/sandbox-server.ts with the world and waits for its address. */
+async function startSandbox(worldFile: string, latency: number): Promise<{ url: string; child: ChildProcess }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX_LATENCY_MS: String(latency) };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/sandbox-server.ts', '--world', worldFile, '--now', NOW], {
+    env, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const m = /^sandbox (\S+)/.exec(line);
+    if (m) return { url: m[1]!, child };
+  }
+  throw new Error('the sandbox process ended before it listened');
+}
 
 function world() {
   const orders = Array.from({ length: N_ORDERS }, (_, i) => ({
@@ -36,7 +60,7 @@ function world() {
     supplier: { state: 'processing', since: '2026-11-22T09:51:30+08:00' },
   }));
   const parsed = parseScenario({
-    name: 'bench', now: '2026-11-22T10:00:00+08:00',
+    name: 'bench', now: NOW,
     products: [{ sku: 'APPSTORE-100', title: 'App Store 充值卡 100元', priceCents: 10000, fulfilment: 'supplier', deliveryWindowMinutes: 30 }],
     orders,
     gateway: Object.fromEntries(orders.map((o, i) => [o.orderNo, { state: 'paid', amountCents: 10000, paidAt: '2026-11-22T09:51:00+08:00', tradeNo: `20261122220014${String(i).padStart(6, '0')}` }])),
@@ -76,12 +100,18 @@ async function load(url: (i: number) => string, body: (i: number) => string | un
   return { p50: pct(50), p99: pct(99), rps: total / wall, errors };
 }
 
+const worldFile = join(mkdtempSync(join(tmpdir(), 'od-bench-')), 'world.json');
+writeFileSync(worldFile, JSON.stringify(world()));
+
 async function benchOne(kind: 'pglite' | 'postgres', database: Database) {
   await migrateDatabase(database);
   const results: Record<string, string> = {};
   for (const latency of [LATENCY, 0]) {
-    const config = loadConfig({ CARD_KEY_SECRET: newMasterKey(), RATE_LIMITS: 'off', SANDBOX_LATENCY_MS: String(latency), SWEEP_INTERVAL: 'off' });
-    const fixed = new Date('2026-11-22T10:00:00+08:00');
+    const sandbox = await startSandbox(worldFile, latency);
+    const config = loadConfig({
+      ...sandboxGatewayEnv(sandbox.url), CARD_KEY_SECRET: newMasterKey(), RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off',
+    });
+    const fixed = new Date(NOW);
     const svc = await createServices(config, { database, migrated: true, now: () => new Date(fixed) });
     const { truncateAll } = await import('../src/db/migrate.ts');
     await truncateAll(database);
@@ -101,6 +131,7 @@ async function benchOne(kind: 'pglite' | 'postgres', database: Database) {
     }
     server.close();
     await svc.close();
+    sandbox.child.kill('SIGTERM');
   }
   const bare = new Hono().get('/', (c) => c.json({ ok: true }));
   const { url, server } = await listen(bare.fetch);

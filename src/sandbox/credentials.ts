@@ -25,3 +25,22 @@ export function sandboxCredentials(baseUrl: string) {
     supplier: { gateway: `${baseUrl}/sandbox/supplier/api/getway`, appKey: keys.supplier.appKey, appSecret: keys.supplier.appSecret },
   };
 }
+
+/**
+ * The environment that points every channel and the supplier at a sandbox served elsewhere (another
+ * process or host), as if it were the real gateway: benchmarks use it so that the fake gateways'
+ * own signing does not run inside the process being measured.
+ */
+export function sandboxGatewayEnv(baseUrl: string): Record<string, string> {
+  const c = sandboxCredentials(baseUrl);
+  return {
+    ALIPAY_GATEWAY: c.alipay.gateway, ALIPAY_APP_ID: c.alipay.appId,
+    ALIPAY_PRIVATE_KEY: c.alipay.merchantPrivateKey, ALIPAY_PUBLIC_KEY: c.alipay.alipayPublicKey,
+    WECHATPAY_BASE_URL: c.wechatpay.baseUrl, WECHATPAY_MCHID: c.wechatpay.mchid, WECHATPAY_APPID: c.wechatpay.appid,
+    WECHATPAY_SERIAL_NO: c.wechatpay.merchantSerialNo, WECHATPAY_PRIVATE_KEY: c.wechatpay.merchantPrivateKey,
+    WECHATPAY_PLATFORM_SERIAL: c.wechatpay.platformSerial, WECHATPAY_PLATFORM_PUBLIC_KEY: c.wechatpay.platformPublicKey,
+    EPAY_API_URL: c.epay.apiUrl, EPAY_PID: c.epay.pid, EPAY_VERSION: 'v2', EPAY_KEY: c.epay.key,
+    EPAY_PRIVATE_KEY: c.epay.merchantPrivateKey, EPAY_PLATFORM_PUBLIC_KEY: c.epay.platformPublicKey,
+    SUPPLIER_GATEWAY: c.supplier.gateway, SUPPLIER_APP_KEY: c.supplier.appKey, SUPPLIER_APP_SECRET: c.supplier.appSecret,
+  };
+}

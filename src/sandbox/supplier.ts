@@ -1,3 +1,4 @@
+import { answerAfterLatency } from './latency.ts';
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { encryptCardField } from '../suppliers/fulu/cards.ts';
@@ -26,6 +27,7 @@ import type { SandboxContext, SupplierAnswer } from './types.ts';
  */
 export function supplierSandbox(ctx: SandboxContext, creds: { appKey: string; appSecret: string }): Hono {
   const app = new Hono();
+  app.use('*', answerAfterLatency(ctx));
   const answer = (code: number, message: string, result: Record<string, unknown> | null) => {
     const text = result ? JSON.stringify(result) : null;
     return { code, message, result: text, sign: signResult(text, creds.appSecret) };
@@ -33,7 +35,6 @@ export function supplierSandbox(ctx: SandboxContext, creds: { appKey: string; ap
   const refuse = (e: { code: number; message: string }) => answer(e.code, e.message, null);
 
   app.post('/api/getway', async (c) => {
-    if (ctx.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.latencyMs));
     let req: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(await c.req.text());

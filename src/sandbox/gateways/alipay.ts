@@ -11,6 +11,7 @@
  *   sandbox answers a correctly signed paid answer (the diagnosis rightly trusts it).
  * - `refunded`: TRADE_CLOSED with send_pay_date (a full refund closes a paid trade).
  */
+import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
 import type { TradeRef } from '../../gateways/types.ts';
@@ -19,7 +20,7 @@ import { signSha256WithRsa } from '../../gateways/rsa.ts';
 import {
   ERROR_RESPONSE_KEY, QUERY_METHOD, QUERY_RESPONSE_KEY, beijingDateTime, signedAlipayBody, verifyAlipayParams,
 } from '../../gateways/alipay/protocol.ts';
-import { dropConnection, sleep, untilClientGivesUp } from './faults.ts';
+import { dropConnection, untilClientGivesUp } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
 export interface AlipaySandboxCredentials {
@@ -36,10 +37,10 @@ const JSON_TYPE = 'application/json;charset=utf-8';
 
 export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentials): Hono {
   const app = new Hono();
+  app.use('*', answerAfterLatency(ctx));
 
   app.post('/gateway.do', async (c) => {
     const params = await readParams(c);
-    await sleep(ctx.latencyMs);
 
     const respond = async (responseKey: string, inner: object) =>
       c.body(await signedAlipayBody(responseKey, inner, creds.alipayPrivateKey), 200, { 'content-type': JSON_TYPE });

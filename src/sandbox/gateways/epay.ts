@@ -16,13 +16,14 @@
  * - `unreachable`: the socket is destroyed without an answer (`Response.error()` when served
  *   without a socket, e.g. `app.request`).
  */
+import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { TradeRef } from '../../gateways/types.ts';
 import { centsToYuan } from '../../gateways/money.ts';
 import { isoToBeijing } from '../../gateways/epay/beijing-time.ts';
 import { md5Verify, rsaSign, rsaVerify } from '../../gateways/epay/sign.ts';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
-import { dropConnection, sleep, untilClientGivesUp } from './faults.ts';
+import { dropConnection, untilClientGivesUp } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
 export interface EpaySandboxCredentials {
@@ -43,9 +44,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function epaySandbox(ctx: SandboxContext, creds: EpaySandboxCredentials): Hono {
   const app = new Hono();
+  app.use('*', answerAfterLatency(ctx));
 
   app.get('/api.php', async (c) => {
-    await sleep(ctx.latencyMs);
     const q = (name: string) => c.req.query(name) ?? '';
     if (q('act') !== 'order') return json(c, { code: -5, msg: 'No Act!' });
     if (q('pid') !== creds.pid) return json(c, { code: -3, msg: '商户ID不存在' });
@@ -63,7 +64,6 @@ export function epaySandbox(ctx: SandboxContext, creds: EpaySandboxCredentials):
     // V2 reads only $_POST
     const params: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(await c.req.text())) params[k] = v;
-    await sleep(ctx.latencyMs);
     if (!params.pid) return json(c, { code: -4, msg: '未传入任何参数' });
     if (params.pid !== creds.pid) return json(c, { code: -3, msg: '商户ID不存在' });
     const nowSec = Math.floor(ctx.now().getTime() / 1000);

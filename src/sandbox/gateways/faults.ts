@@ -1,16 +1,11 @@
 /**
- * How the gateway sandboxes play latency and the faults that have no protocol body: a connection
- * that drops, an answer that never comes. Shared so every protocol fails the same way.
+ * How the gateway sandboxes play the faults that have no protocol body: a connection that drops,
+ * an answer that never comes. Shared so every protocol fails the same way (latency: ../latency.ts).
  */
 import type { Context } from 'hono';
 
 /** How long a "timeout" answer hangs at most, so tests and scenario runs always end. */
 const MAX_HANG_MS = 60_000;
-
-/** The world's configured latency, before any answer. */
-export function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-}
 
 /** "Connection refused/reset" as faithfully as an in-process server can: kill the socket. */
 export function dropConnection(c: Context): Response {

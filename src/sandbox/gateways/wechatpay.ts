@@ -10,6 +10,7 @@
  * caller's may legitimately differ. A signature over the full mounted path is accepted too, so an
  * official SDK pointed at `/sandbox/wechatpay/` works (see requestSignatureVerifies).
  */
+import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
 import type { TradeRef } from '../../gateways/types.ts';
@@ -17,7 +18,7 @@ import { signSha256WithRsa, verifySha256WithRsa } from '../../gateways/rsa.ts';
 import {
   AUTH_SCHEME, parseAuthorization, randomNonce, requestSignString, responseSignString, unixSeconds,
 } from '../../gateways/wechatpay/protocol.ts';
-import { dropConnection, sleep, untilClientGivesUp } from './faults.ts';
+import { dropConnection, untilClientGivesUp } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
 export interface WechatPaySandboxCredentials {
@@ -35,6 +36,7 @@ const STALE_BY_SECONDS = 3600;
 
 export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCredentials): Hono {
   const app = new Hono();
+  app.use('*', answerAfterLatency(ctx));
 
   /** Every answer, errors included, is signed as WeChat signs it. */
   async function signed(c: Context, status: number, body: string, opts: { ageSeconds?: number; corrupt?: boolean } = {}) {
@@ -58,7 +60,6 @@ export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCre
     signed(c, status, JSON.stringify({ code, message }));
 
   async function handle(c: Context, ref: TradeRef) {
-    await sleep(ctx.latencyMs);
     const auth = parseAuthorization(c.req.header('authorization'));
     if (!auth) return error(c, 401, 'SIGN_ERROR', 'Authorization 头缺失或格式错误');
     const mchid = c.req.query('mchid');
