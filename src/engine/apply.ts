@@ -35,6 +35,8 @@ export interface ApplyInput {
   apply: boolean;
   supplierKeys: string[];
   payment?: PaymentEvidence;
+  /** valid keys the issuance checker just counted: reported as is when nothing is written */
+  knownKeysHeld?: number;
 }
 
 /** The first re-check of a deferred order; the sweep owns the schedule after that. */
@@ -44,8 +46,9 @@ export async function applyAction(tx: Tx, svc: Services, input: ApplyInput): Pro
   const { decision, lookup, now, actor, diagnosisId } = input;
   const order = lookup.order;
   const keysHeld = async () => (order ? validKeyCount(tx, order.id) : 0);
+  const unchanged = async () => input.knownKeysHeld ?? (await keysHeld());
   if (!input.apply) {
-    return { verdict: decision.verdict, action: 'none', suggested: decision.action, keysHeld: await keysHeld() };
+    return { verdict: decision.verdict, action: 'none', suggested: decision.action, keysHeld: await unchanged() };
   }
   const orderNo = order?.orderNo ?? lookup.legacy?.orderNo ?? lookup.asked;
 
@@ -63,7 +66,7 @@ export async function applyAction(tx: Tx, svc: Services, input: ApplyInput): Pro
 
   switch (decision.action) {
     case 'none':
-      return { verdict: decision.verdict, action: 'none', keysHeld: await keysHeld() };
+      return { verdict: decision.verdict, action: 'none', keysHeld: await unchanged() };
     case 'escalated':
       return escalateAs(decision.verdict);
     case 'deferred': {

@@ -87,9 +87,11 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
     ? decide(findings, { epayV1Trust: svc.config.epayV1Trust })
     : { verdict: 'ORDER_NOT_FOUND' as const, action: 'none' as const, facts: {}, neededPayment: false };
 
-  const applied = await persistDiagnosis(svc, async (tx) => {
+  const writes = input.apply && decision.action !== 'none';
+  const applied = await persistDiagnosis(svc, { writes }, async (tx) => {
     const outcome = await applyAction(tx, svc, {
       decision, lookup, now, actor: input.actor, diagnosisId: id, apply: input.apply,
+      knownKeysHeld: issuance?.finding.validKeys,
       supplierKeys: issuance?.supplierKeys ?? [], payment: payment?.evidence,
     });
     const explanation = explain({
