@@ -14,11 +14,9 @@
  * Postgres: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres (a scratch database is
  * created and dropped). Prints numbers; asserts nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
@@ -31,26 +29,13 @@ import { migrateDatabase } from '../src/db/migrate.ts';
 import { createApp } from '../src/http/app.ts';
 import { createServices } from '../src/services.ts';
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
+import { startSandboxProcess } from './sandbox-process.ts';
 import { loadWorld } from '../src/world/load.ts';
 import { parseScenario } from '../src/world/schema.ts';
 
 const LATENCY = 50;
 const N_ORDERS = 64;
 const NOW = '2026-11-22T10:00:00+08:00';
-
-/** Starts bench/sandbox-server.ts with the world and waits for its address. */
-async function startSandbox(worldFile: string, latency: number): Promise<{ url: string; child: ChildProcess }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX_LATENCY_MS: String(latency) };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/sandbox-server.ts', '--world', worldFile, '--now', NOW], {
-    env, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const m = /^sandbox (\S+)/.exec(line);
-    if (m) return { url: m[1]!, child };
-  }
-  throw new Error('the sandbox process ended before it listened');
-}
 
 function world() {
   const orders = Array.from({ length: N_ORDERS }, (_, i) => ({
@@ -107,7 +92,7 @@ async function benchOne(kind: 'pglite' | 'postgres', database: Database) {
   await migrateDatabase(database);
   const results: Record<string, string> = {};
   for (const latency of [LATENCY, 0]) {
-    const sandbox = await startSandbox(worldFile, latency);
+    const sandbox = await startSandboxProcess({ latencyMs: latency, worldFile, now: NOW });
     const config = loadConfig({
       ...sandboxGatewayEnv(sandbox.url), CARD_KEY_SECRET: newMasterKey(), RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off',
     });
@@ -131,7 +116,7 @@ async function benchOne(kind: 'pglite' | 'postgres', database: Database) {
     }
     server.close();
     await svc.close();
-    sandbox.child.kill('SIGTERM');
+    sandbox.stop();
   }
   const bare = new Hono().get('/', (c) => c.json({ ok: true }));
   const { url, server } = await listen(bare.fetch);

@@ -8,6 +8,8 @@
  * parallel, sharing the gateway limit (limit/2 each), on a fresh database.
  * Needs DATABASE_URL (a server where it may create and drop databases). Not part of `npm test`.
  */
+import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
+import { startSandboxProcess } from './sandbox-process.ts';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +61,10 @@ async function scenario(sweepers: 1 | 2) {
     const started = performance.now();
     const rate = Math.floor(LIMIT / sweepers); // the gateway's limit is shared, not multiplied
     const maintenance = await autovacuumStandIn(url);
-    const results = await Promise.all(Array.from({ length: sweepers }, () => runSweeper(url, rate))).finally(maintenance.stop);
+    // the gateways answer from a process of their own, as real ones would, playing this database's world
+    const sandbox = await startSandboxProcess({ latencyMs: LATENCY, databaseUrl: url });
+    const results = await Promise.all(Array.from({ length: sweepers }, () => runSweeper(url, rate, sandbox.url)))
+      .finally(() => { sandbox.stop(); return maintenance.stop(); });
     const seconds = (performance.now() - started) / 1000;
     const check = await verify(url);
     const floor = N / LIMIT;
@@ -148,11 +153,12 @@ async function autovacuumStandIn(url: string): Promise<{ stop: () => Promise<voi
   };
 }
 
-function runSweeper(url: string, rate: number): Promise<SweeperResult> {
+function runSweeper(url: string, rate: number, sandboxUrl: string): Promise<SweeperResult> {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, 'sweep', '--json'], {
     env: {
-      PATH: process.env.PATH, DATABASE_URL: url, CARD_KEY_SECRET, SANDBOX_LATENCY_MS: String(LATENCY),
+      ...sandboxGatewayEnv(sandboxUrl),
+      PATH: process.env.PATH, DATABASE_URL: url, CARD_KEY_SECRET,
       SWEEP_RATE_LIMIT: String(rate), SWEEP_CONCURRENCY: String(CONCURRENCY), DATA_DIR: '/tmp/od-bench',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
