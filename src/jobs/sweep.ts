@@ -159,7 +159,8 @@ function claimSource(svc: Services, opts: { holder: string; limit: number }): So
       if (await claimSome()) return;
       if (opts.limit - claimed <= 0) break;
       const queued = await queueCandidates(svc.database, {
-        now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit: Math.max(batchSize * 8, 1000),
+        // large batches: each call scans the candidates again, so fewer calls cost less overall
+        now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit: Math.max(batchSize * 40, 5000),
       });
       // a racing sweeper may just have queued the candidates this one found taken: claim once more
       if (queued === 0) {
