@@ -4,7 +4,7 @@
  * their real protocols, and each check runs through the production code path.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { migrateDatabase, truncateAll } from '../db/migrate.ts';
@@ -75,8 +75,8 @@ export async function runScenarios(
   await migrateDatabase(database);
   const lines: CheckLine[] = [];
   try {
-    for (const { file, scenario } of items) {
-      for (const line of await runOne(database, basename(file), scenario, opts)) {
+    for (const { scenario } of items) {
+      for (const line of await runOne(database, scenario, opts)) {
         lines.push(line);
         opts.onLine?.(line);
       }
@@ -87,7 +87,7 @@ export async function runScenarios(
   return lines;
 }
 
-async function runOne(database: Database, file: string, scenario: Scenario, opts: RunOptions): Promise<CheckLine[]> {
+async function runOne(database: Database, scenario: Scenario, opts: RunOptions): Promise<CheckLine[]> {
   await truncateAll(database);
   const config = loadConfig({
     CARD_KEY_SECRET: newMasterKey(),
@@ -103,7 +103,7 @@ async function runOne(database: Database, file: string, scenario: Scenario, opts
     await loadWorld(svc, scenario);
     const lines: CheckLine[] = [];
     for (const [i, check] of scenario.checks.entries()) {
-      const got = await runCheck(svc, scenario, check);
+      const got = await runCheck(svc, check);
       const keysHeld = await keysHeldBy(svc, check.orderNo);
       const line: CheckLine = {
         scenario: scenario.name, check: i, orderNo: check.orderNo, as: check.as,
@@ -118,7 +118,6 @@ async function runOne(database: Database, file: string, scenario: Scenario, opts
   } finally {
     await svc.close();
   }
-  void file;
 }
 
 interface Got {
@@ -129,7 +128,7 @@ interface Got {
   explanation?: Explanation;
 }
 
-async function runCheck(svc: Services, scenario: Scenario, check: ScenarioCheck): Promise<Got> {
+async function runCheck(svc: Services, check: ScenarioCheck): Promise<Got> {
   switch (check.as) {
     case 'customer': {
       const out = await customerCheck(svc, { orderNo: check.orderNo, secret: check.secret ?? '', ip: 'scenario' });
@@ -142,7 +141,7 @@ async function runCheck(svc: Services, scenario: Scenario, check: ScenarioCheck)
       return { verdict: r.verdict, action: r.action, suggested: r.suggested, explanation: r.explanation };
     }
     case 'sweep':
-      return runSweepCheck(svc, scenario, check.orderNo);
+      return runSweepCheck(svc, check.orderNo);
   }
 }
 

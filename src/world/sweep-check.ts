@@ -5,11 +5,9 @@
 import type { Services } from '../services.ts';
 import type { Action, Explanation, Verdict } from '../domain/verdicts.ts';
 import { runSweep, type SweepItem } from '../jobs/sweep.ts';
-import type { Scenario } from './schema.ts';
 
 export async function runSweepCheck(
   svc: Services,
-  _scenario: Scenario,
   orderNo: string,
 ): Promise<{ verdict?: Verdict; action?: Action; error?: string; explanation?: Explanation }> {
   let mine: SweepItem | undefined;
