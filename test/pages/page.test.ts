@@ -272,3 +272,10 @@ describe('did this solve it?', () => {
 async function auditRows(action: string) {
   return svc.database.db.select().from(auditLog).where(and(eq(auditLog.action, action)));
 }
+
+describe('standards mode', () => {
+  it('every page starts with the HTML5 doctype', async () => {
+    const res = await pageApp(svc).request('/');
+    expect((await res.text()).startsWith('<!DOCTYPE html><html lang="zh-CN">')).toBe(true);
+  });
+});
