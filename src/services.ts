@@ -42,8 +42,7 @@ export interface ServiceOptions {
 }
 
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
-  const database =
-    opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pg') }));
+  const database = opts.database ?? (await openConfiguredDatabase(config));
   if (!opts.migrated) await migrateDatabase(database);
   const { secret, generated } = masterSecret(config);
   const box = await createSecretBox(secret);
@@ -73,6 +72,11 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       if (!opts.database) await database.close();
     },
   };
+}
+
+/** The configured database: Postgres at DATABASE_URL, else the embedded PGlite in DATA_DIR/pg. */
+export function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pg') });
 }
 
 /** CARD_KEY_SECRET, or for the demo a key generated once into DATA_DIR (never logged). */

@@ -52,8 +52,11 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
   const ctx = { svc, lookup, now };
   const timeoutMs = svc.config.checkerTimeoutMs;
 
-  const base: Omit<Findings, 'migration'> = { now: now.toISOString(), legacyOnly: !lookup.order && exists(lookup) };
-  const findings: Findings = { ...base, migration: { ok: true, ms: 0, data: { kind: 'none' } } };
+  const findings: Findings = {
+    now: now.toISOString(),
+    legacyOnly: !lookup.order && exists(lookup),
+    migration: { ok: true, ms: 0, data: { kind: 'none' } },
+  };
   let issuance: Awaited<ReturnType<typeof issuanceChecker.run>> | undefined;
   let payment: Awaited<ReturnType<typeof paymentChecker.run>> | undefined;
 
