@@ -12,11 +12,13 @@ export async function startSandboxProcess(opts: {
   /** ... or load this world file into the sandbox's own PGlite, with this fixed clock */
   worldFile?: string;
   now?: string;
+  /** extra node flags (e.g. --cpu-prof) */
+  nodeArgs?: string[];
 }): Promise<{ url: string; child: ChildProcess; stop(): void }> {
   const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX_LATENCY_MS: String(opts.latencyMs) };
   delete env.DATABASE_URL;
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
-  const args = ['bin/run-ts.js', 'bench/sandbox-server.ts'];
+  const args = [...(opts.nodeArgs ?? []), 'bin/run-ts.js', 'bench/sandbox-server.ts'];
   if (opts.worldFile) args.push('--world', opts.worldFile);
   if (opts.now) args.push('--now', opts.now);
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -27,6 +27,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     only: { type: 'string' }, // "one" or "two"
     'seed-only': { type: 'boolean' }, // seed a database, print its URL, keep it (for profiling)
+    'cpu-prof': { type: 'string' }, // write each sweeper's V8 CPU profile into this folder
   },
 });
 const N = Number(values.orders);
@@ -62,7 +63,7 @@ async function scenario(sweepers: 1 | 2) {
     const rate = Math.floor(LIMIT / sweepers); // the gateway's limit is shared, not multiplied
     const maintenance = await autovacuumStandIn(url);
     // the gateways answer from a process of their own, as real ones would, playing this database's world
-    const sandbox = await startSandboxProcess({ latencyMs: LATENCY, databaseUrl: url });
+    const sandbox = await startSandboxProcess({ latencyMs: LATENCY, databaseUrl: url, nodeArgs: profileArgs() });
     const results = await Promise.all(Array.from({ length: sweepers }, () => runSweeper(url, rate, sandbox.url)))
       .finally(() => { sandbox.stop(); return maintenance.stop(); });
     const seconds = (performance.now() - started) / 1000;
@@ -155,7 +156,7 @@ async function autovacuumStandIn(url: string): Promise<{ stop: () => Promise<voi
 
 function runSweeper(url: string, rate: number, sandboxUrl: string): Promise<SweeperResult> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'sweep', '--json'], {
+  const child = spawn(process.execPath, [...profileArgs(), CLI, 'sweep', '--json'], {
     env: {
       ...sandboxGatewayEnv(sandboxUrl),
       PATH: process.env.PATH, DATABASE_URL: url, CARD_KEY_SECRET,
@@ -182,6 +183,10 @@ function runSweeper(url: string, rate: number, sandboxUrl: string): Promise<Swee
       resolve({ json: JSON.parse(out.trim().split('\n').pop()!), peakRssMb: peakKb / 1024, seconds: (performance.now() - started) / 1000 });
     });
   });
+}
+
+function profileArgs(): string[] {
+  return values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
 }
 
 async function verify(url: string) {

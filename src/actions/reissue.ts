@@ -6,14 +6,14 @@
  * different orders never wait for each other or take the same key. The constraints in
  * db/schema.ts (one valid key per slot, slots 1..quantity, one holder per key) back this up.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Tx } from '../db/client.ts';
+import { and, eq, sql } from 'drizzle-orm';
+import { queryRows, type Tx } from '../db/client.ts';
 import { issuedKeys, orders, stockKeys } from '../db/schema.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { audit, type Actor } from './audit.ts';
 
 export type ReissueOutcome =
-  | { kind: 'issued'; count: number; replacements: number }
+  | { kind: 'issued'; count: number; replacements: number; keysHeld: number }
   | { kind: 'already_delivered' }
   | { kind: 'limit_reached' }
   | { kind: 'out_of_stock'; missing: number; available: number };
@@ -51,20 +51,9 @@ export async function reissue(tx: Tx, input: ReissueInput): Promise<ReissueOutco
 
   const fromSupplier = (input.supplierKeys ?? []).slice(0, free.length);
   const need = free.length - fromSupplier.length;
-  const claimed = need
-    ? await tx
-        .select({ id: stockKeys.id, secretEnc: stockKeys.secretEnc, secretHash: stockKeys.secretHash })
-        .from(stockKeys)
-        .where(and(eq(stockKeys.sku, order.sku), eq(stockKeys.status, 'available')))
-        .orderBy(asc(stockKeys.id))
-        .limit(need)
-        .for('update', { skipLocked: true })
-    : [];
-  if (claimed.length < need) return { kind: 'out_of_stock', missing: free.length, available: claimed.length + fromSupplier.length };
+  const claimed = need ? await claimStock(tx, order.sku, need) : { keys: [], available: 0 };
+  if (claimed.keys.length < need) return { kind: 'out_of_stock', missing: free.length, available: claimed.available + fromSupplier.length };
 
-  if (claimed.length) {
-    await tx.update(stockKeys).set({ status: 'issued' }).where(inArray(stockKeys.id, claimed.map((c) => c.id)));
-  }
   const rows: (typeof issuedKeys.$inferInsert)[] = [];
   const base = { orderId: order.id, orderQuantity: order.quantity, status: 'delivered' as const, issuedAt: input.now, diagnosisId: input.diagnosisId };
   let i = 0;
@@ -72,37 +61,67 @@ export async function reissue(tx: Tx, input: ReissueInput): Promise<ReissueOutco
     const slot = free[i++]!;
     rows.push({ ...base, slot, replacement: voidedSlots.has(slot), source: 'supplier', secretEnc: await input.box.encrypt(secret), secretHash: await input.box.keyHash(secret) });
   }
-  for (const key of claimed) {
+  for (const key of claimed.keys) {
     const slot = free[i++]!;
     rows.push({ ...base, slot, replacement: voidedSlots.has(slot), source: 'stock', stockKeyId: key.id, secretEnc: key.secretEnc, secretHash: key.secretHash });
   }
-  await tx.insert(issuedKeys).values(rows);
-  // a paid order closed by timeout before its payment landed is reopened and delivered here
-  await tx
-    .update(orders)
-    .set({
-      status: 'delivered',
-      paidAt: order.paidAt ?? (input.payment?.paidAt ? new Date(input.payment.paidAt) : input.now),
-      tradeNo: order.tradeNo ?? input.payment?.tradeNo ?? null,
-    })
-    .where(eq(orders.id, order.id));
-  await audit(tx, {
-    at: input.now,
-    actor: input.actor,
-    action: 'keys_issued',
-    orderNo: order.orderNo,
-    diagnosisId: input.diagnosisId,
-    detail: {
-      count: rows.length,
-      replacements,
-      slots: rows.map((r) => r.slot),
-      sources: rows.map((r) => r.source),
-      stockKeyIds: claimed.map((c) => c.id),
-      reopened: order.status === 'closed',
-      previousStatus: order.status,
-    },
-  });
-  return { kind: 'issued', count: rows.length, replacements };
+  // The three writes do not depend on each other: sent together they cost one round trip (postgres.js
+  // pipelines them on the transaction's connection). If one fails, the transaction fails with it.
+  await Promise.all([
+    tx.insert(issuedKeys).values(rows),
+    // a paid order closed by timeout before its payment landed is reopened and delivered here
+    tx
+      .update(orders)
+      .set({
+        status: 'delivered',
+        paidAt: order.paidAt ?? (input.payment?.paidAt ? new Date(input.payment.paidAt) : input.now),
+        tradeNo: order.tradeNo ?? input.payment?.tradeNo ?? null,
+      })
+      .where(eq(orders.id, order.id)),
+    audit(tx, {
+      at: input.now,
+      actor: input.actor,
+      action: 'keys_issued',
+      orderNo: order.orderNo,
+      diagnosisId: input.diagnosisId,
+      detail: {
+        count: rows.length,
+        replacements,
+        slots: rows.map((r) => r.slot),
+        sources: rows.map((r) => r.source),
+        stockKeyIds: claimed.keys.map((c) => c.id),
+        reopened: order.status === 'closed',
+        previousStatus: order.status,
+      },
+    }),
+  ]);
+  return { kind: 'issued', count: rows.length, replacements, keysHeld: filled.size + rows.length };
+}
+
+interface StockKey { id: number; secretEnc: string; secretHash: string }
+
+/**
+ * Takes `need` available keys of a product in one statement, all or none: the keys are locked with
+ * SKIP LOCKED (racing checks of other orders take other keys, never wait) and marked issued only
+ * if there are enough of them. Without enough, nothing changes and `available` says how many there were.
+ */
+async function claimStock(tx: Tx, sku: string, need: number): Promise<{ keys: StockKey[]; available: number }> {
+  const picked = await queryRows<{ id: number | string; secret_enc: string | null; secret_hash: string | null }>(tx, sql`
+    with picked as (
+      select id from ${stockKeys}
+       where sku = ${sku} and status = 'available'
+       order by id limit ${need}
+       for update skip locked
+    ), taken as (
+      update ${stockKeys} s set status = 'issued'
+        from picked
+       where s.id = picked.id and (select count(*) from picked) = ${need}
+      returning s.id, s.secret_enc, s.secret_hash
+    )
+    select p.id, t.secret_enc, t.secret_hash from picked p left join taken t on t.id = p.id order by p.id`);
+  const keys = picked.flatMap((r) =>
+    r.secret_enc && r.secret_hash ? [{ id: Number(r.id), secretEnc: r.secret_enc, secretHash: r.secret_hash }] : []);
+  return { keys, available: picked.length };
 }
 
 /** Valid keys an order holds (used by reports and the scenario runner). */

@@ -2,11 +2,13 @@
  * The issuance checker: which keys the order holds and their status, the stock it could be filled
  * from, and for supplier products what the supplier says about the fulfilment.
  */
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { IssuanceFinding, SupplierFacts } from '../domain/findings.ts';
 import { issuedKeys, stockKeys } from '../db/schema.ts';
 import type { SupplierEvidence } from '../suppliers/types.ts';
 import type { Checker } from './types.ts';
+
+interface HeldKey { status: string; replacement: boolean; hash: string }
 
 export interface IssuanceResult {
   finding: IssuanceFinding;
@@ -21,7 +23,6 @@ export const issuanceChecker: Checker<IssuanceResult> = {
   async run({ svc, lookup, signal }) {
     const { order, product } = lookup;
     if (!order || !product) throw new Error('no migrated order to check');
-    const db = svc.database.db;
     // the supplier is asked at once, beside the local queries (it is the slow part); the answer is
     // dropped, and the request cancelled, if the order turns out to hold all its keys
     const cancelSupplier = new AbortController();
@@ -29,18 +30,15 @@ export const issuanceChecker: Checker<IssuanceResult> = {
       product.fulfilment === 'supplier' && order.status !== 'delivered'
         ? svc.supplier.query(order.orderNo, { signal: AbortSignal.any([signal, cancelSupplier.signal]) })
         : undefined;
-    const [keys, stock] = await Promise.all([
-      db
-        .select({ status: issuedKeys.status, replacement: issuedKeys.replacement, hash: issuedKeys.secretHash })
-        .from(issuedKeys)
-        .where(eq(issuedKeys.orderId, order.id)),
-      // counting stops at what the order could need: cheap even with a million keys in stock
-      svc.database.rows<{ n: number }>(sql`
-        select count(*)::int as n from (
-          select 1 from ${stockKeys}
-          where ${stockKeys.sku} = ${order.sku} and ${stockKeys.status} = 'available'
-          limit ${order.quantity}) s`),
-    ]);
+    // one statement: the keys the order holds, and the available stock counted only up to what the
+    // order could need (cheap even with a million keys in stock)
+    const [row] = await svc.database.rows<{ keys: HeldKey[]; stock: number }>(sql`
+      select coalesce((select json_agg(json_build_object('status', k.status, 'replacement', k.replacement, 'hash', k.secret_hash))
+                         from ${issuedKeys} k where k.order_id = ${order.id}), '[]'::json) as keys,
+             (select count(*)::int from (
+                select 1 from ${stockKeys} s where s.sku = ${order.sku} and s.status = 'available'
+                 limit ${order.quantity}) available) as stock`);
+    const keys = row?.keys ?? [];
     const validKeys = keys.filter((k) => k.status === 'delivered').length;
     const missing = Math.max(0, order.quantity - validKeys);
     const finding: IssuanceFinding = {
@@ -49,7 +47,7 @@ export const issuanceChecker: Checker<IssuanceResult> = {
       voidedKeys: keys.filter((k) => k.status === 'voided').length,
       replacementsUsed: keys.filter((k) => k.replacement).length,
       maxReplacements: product.maxReplacements,
-      stockAvailable: Math.min(Number(stock[0]?.n ?? 0), missing),
+      stockAvailable: Math.min(Number(row?.stock ?? 0), missing),
     };
     if (product.fulfilment !== 'supplier' || missing === 0) {
       cancelSupplier.abort();

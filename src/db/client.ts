@@ -31,16 +31,26 @@ export interface DatabaseOptions {
   maxConnections?: number;
 }
 
+/**
+ * Runs raw SQL on a database or transaction handle and returns its rows, whichever the driver:
+ * postgres.js answers with the rows themselves, PGlite with `{ rows }`.
+ */
+export async function queryRows<T = Record<string, unknown>>(on: Db | Tx, query: SQL): Promise<T[]> {
+  const result = (await on.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
+    const { preparedByDefault } = await import('./prepared.ts');
     const client = postgres(opts.url, { max: opts.maxConnections ?? 10, onnotice: () => {} });
-    const db = drizzle(client, { schema }) as unknown as Db;
+    const db = drizzle(preparedByDefault(client), { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
-      rows: async <T>(q: SQL, on: Db | Tx = db) => (await on.execute(q)) as unknown as T[],
+      rows: (q, on = db) => queryRows(on, q),
       exclusive: async (lockId, fn) => {
         const conn = await client.reserve();
         try {
@@ -66,7 +76,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return {
     db,
     kind: 'pglite',
-    rows: async <T>(q: SQL, on: Db | Tx = db) => ((await on.execute(q)) as unknown as { rows: T[] }).rows,
+    rows: (q, on = db) => queryRows(on, q),
     exclusive: (_lockId, fn) => fn(),
     close: () => client.close(),
   };

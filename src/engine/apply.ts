@@ -61,7 +61,7 @@ export async function applyAction(tx: Tx, svc: Services, input: ApplyInput): Pro
     if (verdict === 'OUT_OF_STOCK') {
       await defer(tx, { orderNo, reason: 'out_of_stock', now, nextAt: new Date(now.getTime() + FIRST_RETRY_MS), actor, diagnosisId, verdict });
     }
-    return { verdict, action: 'escalated', ticket, keysHeld: await keysHeld() };
+    return { verdict, action: 'escalated', ticket, keysHeld: await unchanged() };
   };
 
   switch (decision.action) {
@@ -74,7 +74,7 @@ export async function applyAction(tx: Tx, svc: Services, input: ApplyInput): Pro
         orderNo, reason: decision.facts.upstreamProblem ?? decision.verdict, now,
         nextAt: new Date(now.getTime() + FIRST_RETRY_MS), actor, diagnosisId, verdict: decision.verdict,
       });
-      return { verdict: decision.verdict, action: 'deferred', nextCheckAt: nextAt, keysHeld: await keysHeld() };
+      return { verdict: decision.verdict, action: 'deferred', nextCheckAt: nextAt, keysHeld: await unchanged() };
     }
     case 'restored': {
       if (!order || !lookup.legacy) return escalateAs('MIGRATION_CONFLICT');
@@ -91,7 +91,7 @@ export async function applyAction(tx: Tx, svc: Services, input: ApplyInput): Pro
       });
       switch (out.kind) {
         case 'issued':
-          return { verdict: decision.verdict, action: 'reissued', keysIssued: out.count, keysHeld: await keysHeld() };
+          return { verdict: decision.verdict, action: 'reissued', keysIssued: out.count, keysHeld: out.keysHeld };
         case 'already_delivered':
           return { verdict: 'DELIVERED', action: 'none', keysHeld: await keysHeld() };
         case 'limit_reached':

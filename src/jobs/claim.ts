@@ -51,30 +51,40 @@ export async function claimBatch(
   }));
 }
 
+export interface Release {
+  orderNo: string;
+  step: NextStep;
+  verdict: string;
+}
+
 /**
- * Ends a claim after the diagnosis: closes the row (and remembers the order as done, so selection
- * leaves it alone) or reschedules it. Only while this sweeper still holds the lease: if it ran out
- * and another sweeper took the row, that one decides.
+ * Ends claims after their diagnoses, many in two statements: closes each row (remembering the order
+ * as done, so selection leaves it alone) or reschedules it. Only rows this sweeper still holds:
+ * if a lease ran out and another sweeper took the row, that one decides.
  */
-export async function releaseClaim(
+export async function releaseClaims(
   database: Database,
-  input: { sweeperId: string; orderNo: string; now: Date; step: NextStep; verdict: string },
+  input: { sweeperId: string; now: Date; releases: Release[] },
 ): Promise<void> {
-  const now = input.now.toISOString();
-  if (input.step.kind === 'done') {
-    await database.rows(sql`
+  const done = input.releases.filter((r) => r.step.kind === 'done').map((r) => ({ order_no: r.orderNo, verdict: r.verdict }));
+  const later = input.releases.flatMap((r) =>
+    r.step.kind === 'done' ? [] : [{ order_no: r.orderNo, verdict: r.verdict, next_at: r.step.at.toISOString() }]);
+  // rows travel as one JSON parameter: the same on postgres.js and PGlite, whatever the batch size
+  await Promise.all([
+    done.length && database.rows(sql`
       with gone as (
-        delete from sweep_queue where order_no = ${input.orderNo} and leased_by = ${input.sweeperId}
-        returning order_no
+        delete from sweep_queue q
+         using jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as r(order_no text, verdict text)
+         where q.order_no = r.order_no and q.leased_by = ${input.sweeperId}
+        returning q.order_no, r.verdict
       )
       insert into sweep_done (order_no, verdict, done_at)
-      select order_no, ${input.verdict}, ${now}::timestamptz from gone
-      on conflict (order_no) do update set verdict = excluded.verdict, done_at = excluded.done_at`);
-    return;
-  }
-  await database.rows(sql`
-    update sweep_queue
-       set attempts = attempts + 1, next_at = ${input.step.at.toISOString()}::timestamptz,
-           last_verdict = ${input.verdict}, lease_until = null, leased_by = null
-     where order_no = ${input.orderNo} and leased_by = ${input.sweeperId}`);
+      select order_no, verdict, ${input.now.toISOString()}::timestamptz from gone
+      on conflict (order_no) do update set verdict = excluded.verdict, done_at = excluded.done_at`),
+    later.length && database.rows(sql`
+      update sweep_queue q
+         set attempts = q.attempts + 1, next_at = r.next_at, last_verdict = r.verdict, lease_until = null, leased_by = null
+        from jsonb_to_recordset(${JSON.stringify(later)}::jsonb) as r(order_no text, verdict text, next_at timestamptz)
+       where q.order_no = r.order_no and q.leased_by = ${input.sweeperId}`),
+  ]);
 }

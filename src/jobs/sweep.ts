@@ -10,7 +10,7 @@
  */
 import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import type { Services } from '../services.ts';
-import { claimBatch, releaseClaim, type Claim } from './claim.ts';
+import { claimBatch, releaseClaims, type Claim, type Release } from './claim.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { bump, emptyTally, finishRun, startRun, type SweepTally } from './run-record.ts';
 import { nextStep, type Schedule } from './schedule.ts';
@@ -57,6 +57,7 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   const schedule: Schedule = { backoffMs: svc.config.sweepBackoffMs, horizonMs: svc.config.sweepHorizonMs };
   let status: 'finished' | 'failed' = 'finished';
   let durationMs = 0;
+  const releases = releaseBuffer(svc, runId, tally);
   try {
     const source = dryRun
       ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT)
@@ -66,7 +67,7 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
       for (let claim = await source.next(); claim; claim = await source.next()) {
         tally.picked++;
         bump(tally.byReason, claim.reason);
-        const item = await sweepOne(svc, { claim, runId, dryRun, limiter, schedule, tally });
+        const item = await sweepOne(svc, { claim, runId, dryRun, limiter, schedule, tally, release: releases.add });
         opts.onResult?.(item);
         opts.onProgress?.({ done: ++done, claimed: source.claimed() });
       }
@@ -80,6 +81,7 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
     bump(tally.errors, `sweep: ${message(err)}`);
     throw err;
   } finally {
+    await releases.flush();
     // a gateway that is down is one line per fault, however many orders it hit
     for (const [fault, n] of Object.entries(tally.errors)) log(`sweep ${runId.slice(0, 8)}: ${fault} × ${n}`);
     durationMs = Math.round(performance.now() - started);
@@ -93,13 +95,14 @@ interface OneInput {
   claim: Claim;
   runId: string;
   dryRun: boolean;
+  release: (r: Release) => void;
   limiter: RateLimiter;
   schedule: Schedule;
   tally: SweepTally;
 }
 
 /** Diagnoses one claimed order (one gateway query, rate-limited per channel) and settles its row. */
-async function sweepOne(svc: Services, { claim, runId, dryRun, limiter, schedule, tally }: OneInput): Promise<SweepItem> {
+async function sweepOne(svc: Services, { claim, runId, dryRun, limiter, schedule, tally, release }: OneInput): Promise<SweepItem> {
   const channel = claim.channel ?? 'none';
   if (claim.channel) await limiter.acquire(claim.channel);
   let verdict: string;
@@ -118,15 +121,46 @@ async function sweepOne(svc: Services, { claim, runId, dryRun, limiter, schedule
     item = { orderNo: claim.orderNo, reason: claim.reason, error: message(err) };
   }
   if (dryRun) return item;
-  const now = svc.now();
-  const step = nextStep(schedule, { verdict, attempts: claim.attempts, now, createdAt: claim.createdAt });
-  try {
-    await releaseClaim(svc.database, { sweeperId: runId, orderNo: claim.orderNo, now, step, verdict });
-  } catch (err) {
-    // the lease runs out and another sweep looks again: nothing is lost
-    bump(tally.errors, `sweep: release failed: ${message(err)}`);
-  }
+  release({ orderNo: claim.orderNo, verdict, step: nextStep(schedule, { verdict, attempts: claim.attempts, now: svc.now(), createdAt: claim.createdAt }) });
   return item;
+}
+
+/** Releases go out in batches of this many, or after RELEASE_WAIT_MS, whichever comes first. */
+const RELEASE_BATCH = 64;
+const RELEASE_WAIT_MS = 50;
+
+/**
+ * Collects the claims to release and writes them in batches (two statements for up to 64 orders
+ * instead of one per order). A sweeper that dies before a batch is written loses nothing: those
+ * leases run out and the orders are looked at again, finding them delivered.
+ */
+function releaseBuffer(svc: Services, runId: string, tally: SweepTally) {
+  let pending: Release[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let written: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return written;
+    const batch = pending;
+    pending = [];
+    // one batch at a time, in order
+    written = written
+      .then(() => releaseClaims(svc.database, { sweeperId: runId, now: svc.now(), releases: batch }))
+      .catch((err: unknown) => {
+        // the leases run out and another sweep looks again: nothing is lost
+        bump(tally.errors, `sweep: release failed: ${message(err)}`);
+      });
+    return written;
+  };
+  return {
+    add(r: Release) {
+      pending.push(r);
+      if (pending.length >= RELEASE_BATCH) void flush();
+      else timer ??= setTimeout(() => void flush(), RELEASE_WAIT_MS);
+    },
+    flush,
+  };
 }
 
 interface Source {

@@ -10,6 +10,8 @@ export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABAS
 
 export interface TestDatabase {
   database: Database;
+  /** the database's own URL (real Postgres only) */
+  url?: string;
   drop(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function freshPostgres(url: string, maxConnections = 20): Promise<T
   await migrateDatabase(database);
   return {
     database,
+    url: u.toString(),
     async drop() {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
