@@ -1,39 +1,79 @@
 /**
  * Finds what an order number (or a gateway transaction number) refers to: the new order, its
- * legacy record and its migration ledger row, whichever exist.
+ * legacy record and its migration ledger row, whichever exist. An order comes with what it holds
+ * (its keys, and how much of the stock it misses is there), read in the same statement: the
+ * issuance checker needs no query of its own.
  */
-import { eq, or } from 'drizzle-orm';
+import { eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { legacyOrders, migrationLedger, orders, products } from '../db/schema.ts';
+import { issuedKeys, legacyOrders, migrationLedger, orders, products, stockKeys } from '../db/schema.ts';
 
 export type OrderRow = typeof orders.$inferSelect;
 export type ProductRow = typeof products.$inferSelect;
 export type LegacyRow = typeof legacyOrders.$inferSelect;
 export type LedgerRow = typeof migrationLedger.$inferSelect;
 
+export interface HeldKey {
+  status: string;
+  replacement: boolean;
+  /** the secret's keyed hash (never the secret) */
+  hash: string;
+}
+
+export interface Holdings {
+  keys: HeldKey[];
+  /** available stock of the product, counted only up to the order's quantity */
+  stockAvailable: number;
+}
+
 export interface Lookup {
   /** the number as the caller gave it */
   asked: string;
   order?: OrderRow;
   product?: ProductRow;
+  /** what the order holds; present with the order */
+  holdings?: Holdings;
   legacy?: LegacyRow;
   ledger?: LedgerRow;
 }
 
-export async function lookupOrder(db: Db, asked: string): Promise<Lookup> {
-  const found: Lookup = { asked };
-  // one round trip for the common case: the order, its product and its ledger row if it was migrated
+const HOLDINGS = {
+  keys: sql<HeldKey[]>`coalesce((
+    select json_agg(json_build_object('status', k.status, 'replacement', k.replacement, 'hash', k.secret_hash))
+      from ${issuedKeys} k where k.order_id = ${orders.id}), '[]'::json)`,
+  // counting stops at what the order could need: cheap even with a million keys in stock
+  stockAvailable: sql<number>`(select count(*)::int from (
+    select 1 from ${stockKeys} s where s.sku = ${orders.sku} and s.status = 'available' limit ${orders.quantity}) available)`,
+};
+
+/** The order matching `where`, its product and holdings, and (if asked) the ledger row that migrated it. */
+async function orderWith(db: Db, where: SQL | undefined, withLedger: boolean) {
   const [hit] = await db
-    .select({ order: orders, product: products, ledger: migrationLedger })
+    .select({ order: orders, product: products, ledger: migrationLedger, ...HOLDINGS })
     .from(orders)
     .innerJoin(products, eq(products.sku, orders.sku))
-    .leftJoin(migrationLedger, eq(migrationLedger.newOrderNo, orders.orderNo))
-    .where(or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked)))
+    // a join that matches nothing when not asked for keeps one query shape
+    .leftJoin(migrationLedger, withLedger ? eq(migrationLedger.newOrderNo, orders.orderNo) : sql`false`)
+    .where(where)
     .limit(1);
-  let ledger: LedgerRow | undefined = hit?.ledger ?? undefined;
+  if (!hit) return undefined;
+  return {
+    order: hit.order,
+    product: hit.product,
+    ledger: hit.ledger ?? undefined,
+    holdings: { keys: hit.keys, stockAvailable: Number(hit.stockAvailable) },
+  };
+}
+
+export async function lookupOrder(db: Db, asked: string): Promise<Lookup> {
+  const found: Lookup = { asked };
+  // one round trip for the common case: the order, its product, its holdings and its ledger row if it was migrated
+  const hit = await orderWith(db, or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked)), true);
+  let ledger = hit?.ledger;
   if (hit) {
     found.order = hit.order;
     found.product = hit.product;
+    found.holdings = hit.holdings;
   } else {
     [ledger] = await db.select().from(migrationLedger).where(eq(migrationLedger.legacyOrderNo, asked)).limit(1);
   }
@@ -45,15 +85,11 @@ export async function lookupOrder(db: Db, asked: string): Promise<Lookup> {
   found.ledger = ledger;
   // a legacy number whose order was migrated: diagnose the new order
   if (!hit && ledger?.state === 'migrated' && ledger.newOrderNo) {
-    const [moved] = await db
-      .select({ order: orders, product: products })
-      .from(orders)
-      .innerJoin(products, eq(products.sku, orders.sku))
-      .where(eq(orders.orderNo, ledger.newOrderNo))
-      .limit(1);
+    const moved = await orderWith(db, eq(orders.orderNo, ledger.newOrderNo), false);
     if (moved) {
       found.order = moved.order;
       found.product = moved.product;
+      found.holdings = moved.holdings;
     }
   }
   return found;
