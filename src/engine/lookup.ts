@@ -4,7 +4,7 @@
  * (its keys, and how much of the stock it misses is there), read in the same statement: the
  * issuance checker needs no query of its own.
  */
-import { eq, or, sql, type SQL } from 'drizzle-orm';
+import { eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { issuedKeys, legacyOrders, migrationLedger, orders, products, stockKeys } from '../db/schema.ts';
 
@@ -46,16 +46,35 @@ const HOLDINGS = {
     select 1 from ${stockKeys} s where s.sku = ${orders.sku} and s.status = 'available' limit ${orders.quantity}) available)`,
 };
 
-/** The order matching `where`, its product and holdings, and (if asked) the ledger row that migrated it. */
-async function orderWith(db: Db, where: SQL | undefined, withLedger: boolean) {
-  const [hit] = await db
-    .select({ order: orders, product: products, ledger: migrationLedger, ...HOLDINGS })
+/**
+ * The order by our number or the gateway's (with the ledger row that migrated it), or by our number
+ * only: its product and holdings too. Built once per database handle: this select is the widest
+ * we run, on every diagnosis, and building it anew each time cost more than running it.
+ */
+function buildOrderQueries(db: Db) {
+  const asked = sql.placeholder('asked');
+  const base = () => db.select({ order: orders, product: products, ledger: migrationLedger, ...HOLDINGS })
     .from(orders)
-    .innerJoin(products, eq(products.sku, orders.sku))
-    // a join that matches nothing when not asked for keeps one query shape
-    .leftJoin(migrationLedger, withLedger ? eq(migrationLedger.newOrderNo, orders.orderNo) : sql`false`)
-    .where(where)
-    .limit(1);
+    .innerJoin(products, eq(products.sku, orders.sku));
+  return {
+    byNumber: base()
+      .leftJoin(migrationLedger, eq(migrationLedger.newOrderNo, orders.orderNo))
+      .where(or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked)))
+      .limit(1)
+      .prepare('order_by_number'),
+    byOrderNo: base()
+      .leftJoin(migrationLedger, sql`false`)
+      .where(eq(orders.orderNo, asked))
+      .limit(1)
+      .prepare('order_by_order_no'),
+  };
+}
+const orderQueries = new WeakMap<Db, ReturnType<typeof buildOrderQueries>>();
+
+async function orderWith(db: Db, by: 'byNumber' | 'byOrderNo', asked: string) {
+  let queries = orderQueries.get(db);
+  if (!queries) orderQueries.set(db, (queries = buildOrderQueries(db)));
+  const [hit] = await queries[by].execute({ asked });
   if (!hit) return undefined;
   return {
     order: hit.order,
@@ -68,7 +87,7 @@ async function orderWith(db: Db, where: SQL | undefined, withLedger: boolean) {
 export async function lookupOrder(db: Db, asked: string): Promise<Lookup> {
   const found: Lookup = { asked };
   // one round trip for the common case: the order, its product, its holdings and its ledger row if it was migrated
-  const hit = await orderWith(db, or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked)), true);
+  const hit = await orderWith(db, 'byNumber', asked);
   let ledger = hit?.ledger;
   if (hit) {
     found.order = hit.order;
@@ -85,7 +104,7 @@ export async function lookupOrder(db: Db, asked: string): Promise<Lookup> {
   found.ledger = ledger;
   // a legacy number whose order was migrated: diagnose the new order
   if (!hit && ledger?.state === 'migrated' && ledger.newOrderNo) {
-    const moved = await orderWith(db, eq(orders.orderNo, ledger.newOrderNo), false);
+    const moved = await orderWith(db, 'byOrderNo', ledger.newOrderNo);
     if (moved) {
       found.order = moved.order;
       found.product = moved.product;

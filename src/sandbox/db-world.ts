@@ -3,7 +3,7 @@
  * read from the database so every process on that database (serve, sweep, diagnose) plays the
  * same world.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { orders, products, sandboxAnswers } from '../db/schema.ts';
 import type { Channel } from '../domain/verdicts.ts';
@@ -11,38 +11,32 @@ import type { TradeRef } from '../gateways/types.ts';
 import type { GatewayAnswer, SandboxTrade, SandboxWorld, SupplierAnswer } from './types.ts';
 
 export function createDbSandboxWorld(db: Db): SandboxWorld {
+  // built once: the sandbox answers every gateway request with one of these
+  const key = sql.placeholder('key');
+  const orderColumns = { orderNo: orders.orderNo, channel: orders.channel, amountCents: orders.amountCents, createdAt: orders.createdAt, title: products.title };
+  const gatewayAnswer = (match: SQL) => db
+    .select({ answer: sandboxAnswers.answer, ...orderColumns })
+    .from(sandboxAnswers)
+    .innerJoin(orders, eq(orders.orderNo, sandboxAnswers.orderNo))
+    .innerJoin(products, eq(products.sku, orders.sku))
+    .where(and(match, eq(sandboxAnswers.kind, 'gateway')))
+    .limit(1);
+  const byOrderNo = gatewayAnswer(eq(sandboxAnswers.orderNo, key)).prepare('sandbox_by_order_no');
+  const byTradeNo = gatewayAnswer(eq(sandboxAnswers.tradeNo, key)).prepare('sandbox_by_trade_no');
+  const orderOnly = db.select(orderColumns).from(orders).innerJoin(products, eq(products.sku, orders.sku))
+    .where(eq(orders.orderNo, key)).limit(1).prepare('sandbox_order');
+  const trade = (o: { orderNo: string; channel: string | null; amountCents: number; createdAt: Date; title: string }, channel: Channel, answer: GatewayAnswer): SandboxTrade =>
+    ({ orderNo: o.orderNo, channel, subject: o.title, totalCents: o.amountCents, createdAt: o.createdAt.toISOString(), answer });
+
   return {
     async findTrade(channel: Channel, ref: TradeRef): Promise<SandboxTrade | null> {
-      const where =
-        'orderNo' in ref
-          ? and(eq(sandboxAnswers.orderNo, ref.orderNo), eq(sandboxAnswers.kind, 'gateway'))
-          : and(eq(sandboxAnswers.tradeNo, ref.tradeNo), eq(sandboxAnswers.kind, 'gateway'));
-      const [row] = await db
-        .select({ answer: sandboxAnswers.answer, order: orders, title: products.title })
-        .from(sandboxAnswers)
-        .innerJoin(orders, eq(orders.orderNo, sandboxAnswers.orderNo))
-        .innerJoin(products, eq(products.sku, orders.sku))
-        .where(where)
-        .limit(1);
-      if (row && row.order.channel === channel) {
-        return {
-          orderNo: row.order.orderNo, channel, subject: row.title, totalCents: row.order.amountCents,
-          createdAt: row.order.createdAt.toISOString(), answer: row.answer as GatewayAnswer,
-        };
-      }
+      const [row] = 'orderNo' in ref ? await byOrderNo.execute({ key: ref.orderNo }) : await byTradeNo.execute({ key: ref.tradeNo });
+      if (row && row.channel === channel) return trade(row, channel, row.answer as GatewayAnswer);
       if (row || !('orderNo' in ref)) return null;
       // an order with no entry answers not_found (scenarios.md), if the order is on this channel
-      const [order] = await db
-        .select({ order: orders, title: products.title })
-        .from(orders)
-        .innerJoin(products, eq(products.sku, orders.sku))
-        .where(eq(orders.orderNo, ref.orderNo))
-        .limit(1);
-      if (!order || order.order.channel !== channel) return null;
-      return {
-        orderNo: order.order.orderNo, channel, subject: order.title, totalCents: order.order.amountCents,
-        createdAt: order.order.createdAt.toISOString(), answer: { state: 'not_found' },
-      };
+      const [order] = await orderOnly.execute({ key: ref.orderNo });
+      if (!order || order.channel !== channel) return null;
+      return trade(order, channel, { state: 'not_found' });
     },
     async findSupplierOrder(orderNo: string) {
       const [row] = await db
