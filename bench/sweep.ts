@@ -10,6 +10,7 @@
  */
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { describeCpu, startCpuMeter } from './cpu-meter.ts';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,7 @@ async function scenario(sweepers: 1 | 2) {
     await seed(url);
     console.log(`\n[${sweepers} sweeper${sweepers > 1 ? 's' : ''}] seeded ${N} stuck orders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const started = performance.now();
+    const cpu = startCpuMeter();
     const rate = Math.floor(LIMIT / sweepers); // the gateway's limit is shared, not multiplied
     const maintenance = await autovacuumStandIn(url);
     // the gateways answer from a process of their own, as real ones would, playing this database's world
@@ -67,12 +69,14 @@ async function scenario(sweepers: 1 | 2) {
     const results = await Promise.all(Array.from({ length: sweepers }, () => runSweeper(url, rate, sandbox.url)))
       .finally(() => { sandbox.stop(); return maintenance.stop(); });
     const seconds = (performance.now() - started) / 1000;
+    const cpuReport = cpu.stop();
     const check = await verify(url);
     const floor = N / LIMIT;
     for (const [i, r] of results.entries()) {
       console.log(`  sweeper ${i + 1}: picked ${r.json.picked} in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, actions ${JSON.stringify(r.json.byAction)}, errors ${JSON.stringify(r.json.errors)}`);
     }
     console.log(`  total ${seconds.toFixed(1)} s vs floor ${floor.toFixed(1)} s: ratio ${(seconds / floor).toFixed(3)} (goal <= 1.15)`);
+    for (const line of describeCpu(cpuReport, N)) console.log(line);
     console.log(`  peak RSS ${Math.max(...results.map((r) => r.peakRssMb)).toFixed(0)} MB (goal < 300 MB)`);
     console.log(`  keys issued ${check.keys}, orders delivered ${check.delivered}/${N}, duplicates: keys ${check.dupKeys}, stock keys ${check.dupStock}, keys_issued audits ${check.dupAudit}, orders diagnosed twice ${check.dupDiag}`);
     if (check.dupKeys || check.dupStock || check.dupAudit || check.dupDiag || check.delivered !== N) process.exitCode = 1;
