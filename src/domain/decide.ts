@@ -237,6 +237,17 @@ type PaymentRead =
 const MONEY_MOVED: ReadonlySet<PaymentState> = new Set(['paid', 'refunded', 'held']);
 
 /**
+ * Whether a gateway's answer may be believed: a verified (signed) one always; an unsigned one
+ * (EPay V1) when it says nothing moved, and when it claims money moved only under
+ * EPAY_V1_TRUST=accept (the operator's call); an untrusted one never.
+ */
+export function trustsPaymentClaim(ev: PaymentEvidence, policy: TrustPolicy): boolean {
+  if (ev.trust === 'verified') return true;
+  if (ev.trust !== 'unsigned') return false;
+  return !MONEY_MOVED.has(ev.state as PaymentState) || policy.epayV1Trust === 'accept';
+}
+
+/**
  * Rule 4, payment part. Never guess "paid" or "unpaid" from evidence that is missing, unverified,
  * unsigned-while-claiming-money (under `reject`), or held (money moved but is not ours yet).
  */
@@ -252,9 +263,7 @@ function readPayment(f: Findings, policy: TrustPolicy): PaymentRead {
   if (ev.state === 'held') {
     return { usable: false, problem: 'payment: held', heldState: 'held', channel: ev.channel };
   }
-  // the checker's `trusted` flag and the policy must both allow an unsigned money claim (fail closed)
-  const trustsUnsigned = policy.epayV1Trust === 'accept' && p.data.trusted;
-  if (ev.trust === 'unsigned' && MONEY_MOVED.has(ev.state) && !trustsUnsigned) {
+  if (!trustsPaymentClaim(ev, policy)) {
     const problem = `payment: unsigned ${ev.state} claim rejected (EPAY_V1_TRUST)`;
     return { usable: false, problem, channel: ev.channel };
   }

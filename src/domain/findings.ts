@@ -29,8 +29,6 @@ export type Finding<T> =
 
 export interface PaymentFinding {
   evidence: PaymentEvidence;
-  /** an EPay V1 (unsigned) answer is only trusted for a "paid" claim when configuration says so */
-  trusted: boolean;
 }
 
 export interface SupplierFacts {

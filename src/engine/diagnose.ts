@@ -86,8 +86,9 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
     }
   }
 
+  const policy = { epayV1Trust: svc.config.epayV1Trust };
   const decision = exists(lookup)
-    ? decide(findings, { epayV1Trust: svc.config.epayV1Trust })
+    ? decide(findings, policy)
     : { verdict: 'ORDER_NOT_FOUND' as const, action: 'none' as const, facts: {}, neededPayment: false };
 
   const writes = input.apply && decision.action !== 'none';
@@ -113,7 +114,7 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
         verdict: outcome.verdict,
         action: outcome.action,
         suggested: outcome.suggested ?? null,
-        findings: viewFindings(findings, issuance, payment),
+        findings: viewFindings(findings, policy, issuance, payment),
         facts: decision.facts,
         explanation,
         ticketNumber: outcome.ticket?.number ?? null,

@@ -3,6 +3,7 @@
  * with secrets already redacted by the adapters and card keys never present.
  */
 import type { Finding, Findings, OrderFacts, PaymentFinding } from '../domain/findings.ts';
+import { trustsPaymentClaim, type TrustPolicy } from '../domain/decide.ts';
 import type { IssuanceResult } from '../checkers/issuance.ts';
 import type { Lookup } from './lookup.ts';
 
@@ -45,14 +46,14 @@ function base(f: Finding<unknown>): CheckerView {
   return f.ok ? { ok: true, ms: f.ms } : { ok: false, ms: f.ms, error: f.error, ...(f.skipped ? { skipped: true } : {}) };
 }
 
-export function viewFindings(f: Findings, issuance?: IssuanceResult, payment?: PaymentFinding): FindingsView {
+export function viewFindings(f: Findings, policy: TrustPolicy, issuance?: IssuanceResult, payment?: PaymentFinding): FindingsView {
   const view: FindingsView = { order: f.order, migration: { ...base(f.migration), data: f.migration.ok ? f.migration.data : undefined } };
   if (f.issuance) {
     view.issuance = { ...base(f.issuance), data: issuance?.finding, evidence: issuance?.supplier };
   }
   if (f.payment) {
     const { exchange, ...summary } = payment?.evidence ?? { exchange: undefined };
-    view.payment = { ...base(f.payment), data: payment ? { ...summary, trusted: payment.trusted } : undefined, evidence: exchange };
+    view.payment = { ...base(f.payment), data: payment ? { ...summary, trusted: trustsPaymentClaim(payment.evidence, policy) } : undefined, evidence: exchange };
   }
   return view;
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canDecideWithoutPayment, decide } from '../../src/domain/decide.ts';
+import { canDecideWithoutPayment, decide, trustsPaymentClaim } from '../../src/domain/decide.ts';
 import type { Decision, DecisionFacts, TrustPolicy } from '../../src/domain/decide.ts';
 import type { Findings } from '../../src/domain/findings.ts';
 import { ACTION_FOR, VERDICTS } from '../../src/domain/verdicts.ts';
 import type { Verdict } from '../../src/domain/verdicts.ts';
 import {
+  evidence,
   failedChecker,
   faulty,
   findings,
@@ -391,8 +392,8 @@ const PRECEDENCE: Row[] = [
     facts: { channel: 'epay' },
   },
   {
-    name: 'EPay V1 unsigned "paid" the checker marked untrusted stays unavailable even under accept',
-    f: findings({ order: order({ channel: 'epay' }), payment: payment({ channel: 'epay', trust: 'unsigned' }, false) }),
+    name: 'an untrusted "paid" (bad signature) is never believed, even under EPAY_V1_TRUST=accept',
+    f: findings({ order: order({ channel: 'epay' }), payment: payment({ channel: 'epay', trust: 'untrusted', fault: { kind: 'signature', message: 'bad sign' } }) }),
     policy: ACCEPT,
     verdict: 'UPSTREAM_UNAVAILABLE',
   },
@@ -406,7 +407,7 @@ const PRECEDENCE: Row[] = [
     name: 'EPay V1 unsigned "not paid" is accepted even under reject',
     f: findings({
       order: order({ channel: 'epay' }),
-      payment: payment({ channel: 'epay', trust: 'unsigned', state: 'unpaid', amountCents: undefined }, false),
+      payment: payment({ channel: 'epay', trust: 'unsigned', state: 'unpaid', amountCents: undefined }),
     }),
     policy: REJECT,
     verdict: 'NOT_PAID',
@@ -520,5 +521,22 @@ describe('canDecideWithoutPayment', () => {
   it('agrees with decide: a delivered order is decided the same with or without the gateway', () => {
     const f = findings({ issuance: issuance({ validKeys: 1 }) });
     expect(decide({ ...f, payment: faulty('timeout') }, REJECT)).toEqual(decide({ ...f, payment: undefined }, REJECT));
+  });
+});
+
+describe('trustsPaymentClaim: the one trust rule (decide and the agents\' evidence view both ask it)', () => {
+  it.each([
+    ['verified', 'paid', REJECT, true],
+    ['verified', 'refunded', REJECT, true],
+    ['unsigned', 'unpaid', REJECT, true],
+    ['unsigned', 'closed', REJECT, true],
+    ['unsigned', 'paid', REJECT, false],
+    ['unsigned', 'refunded', REJECT, false],
+    ['unsigned', 'held', REJECT, false],
+    ['unsigned', 'paid', ACCEPT, true],
+    ['untrusted', 'paid', ACCEPT, false],
+    ['untrusted', 'unpaid', ACCEPT, false],
+  ] as const)('%s %s under %o: %s', (trust, state, policy, expected) => {
+    expect(trustsPaymentClaim(evidence({ trust, state }), policy)).toBe(expected);
   });
 });

@@ -68,8 +68,8 @@ export function evidence(over: Partial<PaymentEvidence> = {}): PaymentEvidence {
   };
 }
 
-export function payment(over: Partial<PaymentEvidence> = {}, trusted = true): Finding<PaymentFinding> {
-  return { ok: true, ms: 40, data: { evidence: evidence(over), trusted } };
+export function payment(over: Partial<PaymentEvidence> = {}): Finding<PaymentFinding> {
+  return { ok: true, ms: 40, data: { evidence: evidence(over) } };
 }
 
 /** A gateway answer that could not be had or verified. */
