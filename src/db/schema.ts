@@ -240,9 +240,12 @@ export const sweepRuns = pgTable(
     id: text('id').primaryKey(),
     sweeperId: text('sweeper_id').notNull(),
     dryRun: boolean('dry_run').notNull().default(false),
-    status: text('status', { enum: ['running', 'finished', 'failed'] }).notNull(),
+    /** `abandoned`: its sweeper stopped beating (killed); the next run marks it so */
+    status: text('status', { enum: ['running', 'finished', 'failed', 'abandoned'] }).notNull(),
     startedAt: ts('started_at').notNull(),
     finishedAt: ts('finished_at'),
+    /** a running sweep writes its tally so far every few seconds: progress, and proof of life */
+    heartbeatAt: ts('heartbeat_at'),
     picked: integer('picked').notNull().default(0),
     /** picked orders by why they were queued (undelivered, closed_maybe_paid, out_of_stock, ...) */
     byReason: jsonb('by_reason').notNull().default({}),

@@ -1,9 +1,10 @@
 /**
- * The run record: every sweep leaves one row in sweep_runs (written when it starts, completed when
- * it ends; a sweeper killed mid-run leaves its row `running`). /healthz and the outcome report
- * show the last one.
+ * The run record: every sweep leaves one row in sweep_runs, written when it starts, brought up to
+ * date every few seconds while it runs (the heartbeat: progress, and proof of life) and completed
+ * when it ends. A sweeper killed mid-run stops beating; the next run to start marks its row
+ * `abandoned`. /healthz and the outcome report show the last run and any running now.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { sweepRuns } from '../db/schema.ts';
 
@@ -24,11 +25,34 @@ export function bump(counts: Record<string, number>, key: string, by = 1): void 
   counts[key] = (counts[key] ?? 0) + by;
 }
 
+/** How often a running sweep writes its tally (and so shows it is alive). */
+export const HEARTBEAT_MS = 5_000;
+/** Run records are kept this long. */
+const KEEP_RUNS_DAYS = 30;
+
 export async function startRun(
   database: Database,
-  run: { id: string; sweeperId: string; dryRun: boolean; startedAt: Date },
+  run: { id: string; sweeperId: string; dryRun: boolean; startedAt: Date; abandonAfterMs: number },
 ): Promise<void> {
-  await database.db.insert(sweepRuns).values({ ...run, status: 'running' });
+  const { abandonAfterMs, ...row } = run;
+  const silentSince = new Date(run.startedAt.getTime() - Math.max(abandonAfterMs, 3 * HEARTBEAT_MS));
+  const keptSince = new Date(run.startedAt.getTime() - KEEP_RUNS_DAYS * 86_400_000);
+  await Promise.all([
+    database.db.insert(sweepRuns).values({ ...row, status: 'running', heartbeatAt: run.startedAt }),
+    // a run that stopped beating was killed: its claims have expired by now and been taken again
+    database.db.update(sweepRuns)
+      .set({ status: 'abandoned', finishedAt: sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt})` })
+      .where(and(eq(sweepRuns.status, 'running'), lt(sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt})`, silentSince))),
+    database.db.delete(sweepRuns).where(lt(sweepRuns.startedAt, keptSince)),
+  ]);
+}
+
+/** The tally so far, written while the run goes on. */
+export async function heartbeat(database: Database, run: { id: string; at: Date; tally: SweepTally }): Promise<void> {
+  const { tally } = run;
+  await database.db.update(sweepRuns).set({
+    heartbeatAt: run.at, picked: tally.picked, byReason: tally.byReason, byVerdict: tally.byVerdict, byAction: tally.byAction, errors: tally.errors,
+  }).where(and(eq(sweepRuns.id, run.id), eq(sweepRuns.status, 'running')));
 }
 
 export async function finishRun(
@@ -52,17 +76,25 @@ export async function lastSweepRun(database: Database): Promise<SweepRunRow | nu
   return row ?? null;
 }
 
-/** What /healthz shows of the sweep: the last run in a few facts. */
+/** Real sweeps running now (their tally so far), newest first. */
+export async function runningSweeps(database: Database): Promise<SweepRunRow[]> {
+  return database.db.select().from(sweepRuns)
+    .where(and(eq(sweepRuns.dryRun, false), eq(sweepRuns.status, 'running')))
+    .orderBy(desc(sweepRuns.startedAt)).limit(10);
+}
+
+/** What /healthz shows of the sweep: the last run and any running now, in a few facts each. */
 export async function sweepHealth(database: Database): Promise<{ sweep: Record<string, unknown> | null }> {
-  const run = await lastSweepRun(database);
-  if (!run) return { sweep: null };
+  const [last, running] = await Promise.all([lastSweepRun(database), runningSweeps(database)]);
+  if (!last && running.length === 0) return { sweep: null };
+  const facts = (run: SweepRunRow) => ({
+    id: run.id, sweeperId: run.sweeperId, startedAt: run.startedAt.toISOString(),
+    picked: run.picked, byVerdict: run.byVerdict, byAction: run.byAction, errors: run.errors,
+  });
   return {
     sweep: {
-      lastRun: {
-        id: run.id, sweeperId: run.sweeperId, startedAt: run.startedAt.toISOString(),
-        finishedAt: run.finishedAt?.toISOString() ?? null, durationMs: run.durationMs,
-        picked: run.picked, byVerdict: run.byVerdict, byAction: run.byAction, errors: run.errors,
-      },
+      lastRun: last ? { ...facts(last), finishedAt: last.finishedAt?.toISOString() ?? null, durationMs: last.durationMs } : null,
+      running: running.map((r) => ({ ...facts(r), heartbeatAt: r.heartbeatAt?.toISOString() ?? null })),
     },
   };
 }

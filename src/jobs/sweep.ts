@@ -12,7 +12,7 @@ import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import type { Services } from '../services.ts';
 import { claimBatch, releaseClaims, type Claim, type Release } from './claim.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
-import { bump, emptyTally, finishRun, startRun, type SweepTally } from './run-record.ts';
+import { bump, emptyTally, finishRun, heartbeat, HEARTBEAT_MS, startRun, type SweepTally } from './run-record.ts';
 import { nextStep, type Schedule } from './schedule.ts';
 import { previewCandidates, queueCandidates } from './select.ts';
 
@@ -51,13 +51,18 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   const dryRun = opts.dryRun === true;
   const tally = emptyTally();
   const log = opts.log ?? ((line: string) => console.error(line));
-  await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now() });
+  await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now(), abandonAfterMs: svc.config.sweepLeaseMs });
 
   const limiter = createRateLimiter({ perSecond: svc.config.sweepRateLimit });
   const schedule: Schedule = { backoffMs: svc.config.sweepBackoffMs, horizonMs: svc.config.sweepHorizonMs };
   let status: 'finished' | 'failed' = 'finished';
   let durationMs = 0;
   const releases = releaseBuffer(svc, runId, tally);
+  // progress for /healthz, and proof of life: a run that stops beating is marked abandoned
+  const beating = setInterval(() => {
+    heartbeat(svc.database, { id: runId, at: svc.now(), tally }).catch(() => {});
+  }, HEARTBEAT_MS);
+  beating.unref?.();
   try {
     const source = dryRun
       ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT)
@@ -81,6 +86,7 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
     bump(tally.errors, `sweep: ${message(err)}`);
     throw err;
   } finally {
+    clearInterval(beating);
     await releases.flush();
     // a gateway that is down is one line per fault, however many orders it hit
     for (const [fault, n] of Object.entries(tally.errors)) log(`sweep ${runId.slice(0, 8)}: ${fault} × ${n}`);

@@ -184,4 +184,29 @@ describe('sweep selection and backoff on a fixed clock', () => {
     const runs = await db.select().from(sweepRuns);
     expect(runs.every((r) => r.status === 'finished')).toBe(true);
   });
+
+  it('a run that stopped beating is marked abandoned by the next; a live one is shown running; runs older than 30 days go', async () => {
+    const db = svc.database.db;
+    const now = new Date('2026-11-23T11:00:00+08:00');
+    clock.set(now.toISOString());
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const tally = { picked: 7, byReason: {}, byVerdict: { NOT_PAID: 7 }, byAction: { none: 7 }, errors: {} };
+    await db.insert(sweepRuns).values([
+      // killed 10 min ago: far past the lease (2 min)
+      { id: 'run-killed', sweeperId: 'host:1', status: 'running', startedAt: ago(900_000), heartbeatAt: ago(600_000), ...tally },
+      // beat 3 s ago: alive
+      { id: 'run-alive', sweeperId: 'host:2', status: 'running', startedAt: ago(60_000), heartbeatAt: ago(3_000), ...tally },
+      { id: 'run-old', sweeperId: 'host:3', status: 'finished', startedAt: ago(31 * 86_400_000), finishedAt: ago(31 * 86_400_000) },
+    ]);
+    await sweep();
+    const runs = Object.fromEntries((await db.select().from(sweepRuns)).map((r) => [r.id, r]));
+    expect(runs['run-killed']).toMatchObject({ status: 'abandoned', finishedAt: ago(600_000), picked: 7 });
+    expect(runs['run-alive']!.status).toBe('running');
+    expect(runs['run-old']).toBeUndefined();
+
+    const app = createApp(svc, { healthExtras: () => sweepHealth(svc.database) });
+    const body = (await (await app.request('/healthz')).json()) as { sweep: { running: { id: string; picked: number; heartbeatAt: string }[] } };
+    expect(body.sweep.running).toEqual([expect.objectContaining({ id: 'run-alive', picked: 7, heartbeatAt: ago(3_000).toISOString() })]);
+    await db.delete(sweepRuns).where(eq(sweepRuns.id, 'run-alive'));
+  });
 });
