@@ -6,7 +6,7 @@
  * different orders never wait for each other or take the same key. The constraints in
  * db/schema.ts (one valid key per slot, slots 1..quantity, one holder per key) back this up.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Tx } from '../db/client.ts';
 import { issuedKeys, orders, stockKeys } from '../db/schema.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -101,16 +101,17 @@ export async function reissue(tx: Tx, input: ReissueInput): Promise<ReissueOutco
 interface StockKey { id: number; secretEnc: string; secretHash: string }
 
 /**
- * Takes `need` available keys of a product in one statement, all or none: the keys are locked with
- * SKIP LOCKED (racing checks of other orders take other keys, never wait) and marked issued only
- * if there are enough of them. Without enough, nothing changes and `available` says how many there were.
+ * Takes the `need` oldest available keys of a product (first in, first out) in one statement, all
+ * or none: the keys are locked with SKIP LOCKED (racing checks of other orders take other keys,
+ * never wait) and marked issued only if there are enough of them. Without enough, nothing changes
+ * and the rows returned (without secrets) say how many there were. Exported for the query-plan test.
  */
-async function claimStock(tx: Tx, sku: string, need: number): Promise<{ keys: StockKey[]; available: number }> {
-  const picked = await queryRows<{ id: number | string; secret_enc: string | null; secret_hash: string | null }>(tx, sql`
+export function claimStockQuery(sku: string, need: number): SQL {
+  return sql`
     with picked as (
       select id from ${stockKeys}
        where sku = ${sku} and status = 'available'
-       order by id limit ${need}
+       order by added_at, id limit ${need}
        for update skip locked
     ), taken as (
       update ${stockKeys} s set status = 'issued'
@@ -118,7 +119,11 @@ async function claimStock(tx: Tx, sku: string, need: number): Promise<{ keys: St
        where s.id = picked.id and (select count(*) from picked) = ${need}
       returning s.id, s.secret_enc, s.secret_hash
     )
-    select p.id, t.secret_enc, t.secret_hash from picked p left join taken t on t.id = p.id order by p.id`);
+    select p.id, t.secret_enc, t.secret_hash from picked p left join taken t on t.id = p.id order by p.id`;
+}
+
+async function claimStock(tx: Tx, sku: string, need: number): Promise<{ keys: StockKey[]; available: number }> {
+  const picked = await queryRows<{ id: number | string; secret_enc: string | null; secret_hash: string | null }>(tx, claimStockQuery(sku, need));
   const keys = picked.flatMap((r) =>
     r.secret_enc && r.secret_hash ? [{ id: Number(r.id), secretEnc: r.secret_enc, secretHash: r.secret_hash }] : []);
   return { keys, available: picked.length };

@@ -41,9 +41,11 @@ const HOLDINGS = {
   keys: sql<HeldKey[]>`coalesce((
     select json_agg(json_build_object('status', k.status, 'replacement', k.replacement, 'hash', k.secret_hash))
       from ${issuedKeys} k where k.order_id = ${orders.id}), '[]'::json)`,
-  // counting stops at what the order could need: cheap even with a million keys in stock
+  // counting stops at what the order could need: cheap even with a million keys in stock (the
+  // order by keeps it on the available-stock index, never walking the keys already issued)
   stockAvailable: sql<number>`(select count(*)::int from (
-    select 1 from ${stockKeys} s where s.sku = ${orders.sku} and s.status = 'available' limit ${orders.quantity}) available)`,
+    select 1 from ${stockKeys} s where s.sku = ${orders.sku} and s.status = 'available'
+     order by s.added_at, s.id limit ${orders.quantity}) available)`,
 };
 
 /**

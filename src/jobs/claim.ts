@@ -9,9 +9,11 @@ import type { Database } from '../db/client.ts';
 import type { NextStep } from './schedule.ts';
 
 /** An OUT_OF_STOCK row is only due once its product has stock again (the remediation queue). */
+// (ordered and limited so that it stays on the available-stock index, see db/schema.ts)
 export const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or exists (
-  select 1 from orders o join stock_keys s on s.sku = o.sku and s.status = 'available'
-   where o.order_no = ${q}.order_no))`;
+  select 1 from orders o
+   where o.order_no = ${q}.order_no
+     and exists (select 1 from stock_keys s where s.sku = o.sku and s.status = 'available' order by s.added_at, s.id limit 1)))`;
 
 export interface Claim {
   orderNo: string;

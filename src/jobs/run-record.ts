@@ -42,7 +42,7 @@ export async function startRun(
     // a run that stopped beating was killed: its claims have expired by now and been taken again
     database.db.update(sweepRuns)
       .set({ status: 'abandoned', finishedAt: sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt})` })
-      .where(and(eq(sweepRuns.status, 'running'), lt(sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt})`, silentSince))),
+      .where(and(eq(sweepRuns.status, 'running'), sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt}) < ${silentSince.toISOString()}::timestamptz`)),
     database.db.delete(sweepRuns).where(lt(sweepRuns.startedAt, keptSince)),
   ]);
 }

@@ -1,0 +1,2 @@
+DROP INDEX "stock_keys_available_idx";--> statement-breakpoint
+CREATE INDEX "stock_keys_available_fifo_idx" ON "stock_keys" USING btree ("sku","added_at","id") WHERE "stock_keys"."status" = 'available';
