@@ -29,6 +29,7 @@ const envSchema = z.object({
   CARD_KEY_SECRET: z.string().optional(),
   SANDBOX_LATENCY_MS: intFrom(0, 0, 120_000),
   SWEEP_INTERVAL: z.string().default('1m').pipe(duration),
+  /** gateway queries per second per channel, one limit for every sweeper on the database */
   SWEEP_RATE_LIMIT: intFrom(20, 1, 100_000),
   /** how long a sweeper's claim on an order lasts; a sweeper that dies leaves it to expire */
   SWEEP_LEASE_SECONDS: intFrom(120, 1, 86_400),

@@ -236,6 +236,16 @@ export const sweepDone = pgTable('sweep_done', {
   doneAt: ts('done_at').notNull(),
 });
 
+/**
+ * The gateways' rate limits, shared by every sweeper on this database (processes and Workers
+ * invocations alike): per key (a channel), the time the next query may go (GCRA's "theoretical
+ * arrival time"), on the database's clock.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  tat: ts('tat').notNull(),
+});
+
 /** One row per sweep run: what it picked, what it found and did, what failed, how long it took. */
 export const sweepRuns = pgTable(
   'sweep_runs',

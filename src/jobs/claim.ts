@@ -8,12 +8,15 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { NextStep } from './schedule.ts';
 
-/** An OUT_OF_STOCK row is only due once its product has stock again (the remediation queue). */
-// (ordered and limited so that it stays on the available-stock index, see db/schema.ts)
-export const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or exists (
-  select 1 from orders o
-   where o.order_no = ${q}.order_no
-     and exists (select 1 from stock_keys s where s.sku = o.sku and s.status = 'available' order by s.added_at, s.id limit 1)))`;
+/**
+ * An OUT_OF_STOCK row is only due once its product has stock again (the remediation queue). Written
+ * as a scalar subquery so that it runs per such row on the available-stock index (an EXISTS here
+ * is turned into a hash of every order whose product has stock).
+ */
+export const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or (
+  select true from stock_keys s
+   where s.sku = (select o.sku from orders o where o.order_no = ${q}.order_no) and s.status = 'available'
+   order by s.added_at, s.id limit 1) is not null)`;
 
 export interface Claim {
   orderNo: string;

@@ -11,7 +11,7 @@
 import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import type { Services } from '../services.ts';
 import { claimBatch, releaseClaims, type Claim, type Release } from './claim.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { createRateLimiter, databaseSlots, type RateLimiter } from './rate-limit.ts';
 import { bump, emptyTally, finishRun, heartbeat, HEARTBEAT_MS, startRun, type SweepTally } from './run-record.ts';
 import { nextStep, type Schedule } from './schedule.ts';
 import { previewCandidates, queueCandidates } from './select.ts';
@@ -53,7 +53,8 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   const log = opts.log ?? ((line: string) => console.error(line));
   await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now(), abandonAfterMs: svc.config.sweepLeaseMs });
 
-  const limiter = createRateLimiter({ perSecond: svc.config.sweepRateLimit });
+  // the gateway's limit holds across every sweeper on this database, not per process
+  const limiter = createRateLimiter({ perSecond: svc.config.sweepRateLimit, reserve: databaseSlots(svc.database) });
   const schedule: Schedule = { backoffMs: svc.config.sweepBackoffMs, horizonMs: svc.config.sweepHorizonMs };
   let status: 'finished' | 'failed' = 'finished';
   let durationMs = 0;

@@ -1,6 +1,7 @@
 /**
  * Queries through the database handle are prepared once per connection (one round trip each after
- * that), inside transactions too. Needs the real Postgres: PGlite has no postgres.js underneath.
+ * that), inside transactions too, and JIT is off. Needs the real Postgres: PGlite has no
+ * postgres.js underneath.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
@@ -39,5 +40,10 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on postgres.js', () => {
       await tx.select({ n: sql<number>`count(*)` }).from(products).where(eq(products.fulfilment, 'stock'));
     });
     expect(await preparedCount()).toBe(before + 1);
+  });
+
+  it('runs with JIT off (it cost more CPU compiling our short queries than running them)', async () => {
+    const [row] = await one.rows<{ jit: string }>(sql`show jit`);
+    expect(row!.jit).toBe('off');
   });
 });

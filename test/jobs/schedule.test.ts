@@ -1,7 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay, isFinal, nextStep, type Schedule } from '../../src/jobs/schedule.ts';
-import { createRateLimiter } from '../../src/jobs/rate-limit.ts';
+import { createRateLimiter, databaseSlots, type ReserveSlots } from '../../src/jobs/rate-limit.ts';
 import { loadConfig } from '../../src/config.ts';
+import { testDatabase, type TestDatabase } from '../support/db.ts';
+
+/** The GCRA slot store kept in memory: for the pacing tests on a fake clock. */
+function memorySlots(clock: () => number): ReserveSlots {
+  const tat = new Map<string, number>();
+  return async (key, count, intervalMs) => {
+    const now = clock();
+    const start = Math.max(tat.get(key) ?? now, now);
+    tat.set(key, start + count * intervalMs);
+    return start - now;
+  };
+}
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -50,7 +62,8 @@ describe('rate limiter', () => {
   it('spaces queries on one channel at 1/rate after the burst, independently per channel', async () => {
     let t = 0;
     const granted: Record<string, number[]> = { alipay: [], wechat: [] };
-    const limiter = createRateLimiter({ perSecond: 10, burst: 2, clock: () => t, sleep: async (ms) => { t += ms; } });
+    const clock = () => t;
+    const limiter = createRateLimiter({ perSecond: 10, burst: 2, reserve: memorySlots(clock), clock, sleep: async (ms) => { t += ms; } });
     // sequential acquires on a fake clock: sleep moves time
     for (let i = 0; i < 5; i++) {
       await limiter.acquire('alipay');
@@ -64,11 +77,41 @@ describe('rate limiter', () => {
   });
 
   it('holds the rate when many wait at once (reservations, not polling)', async () => {
-    const limiter = createRateLimiter({ perSecond: 200, burst: 1 });
+    const limiter = createRateLimiter({ perSecond: 200, burst: 1, reserve: memorySlots(() => performance.now()) });
     const start = performance.now();
     await Promise.all(Array.from({ length: 41 }, () => limiter.acquire('epay')));
     const took = performance.now() - start;
     expect(took).toBeGreaterThanOrEqual(190); // 40 intervals of 5 ms
     expect(took).toBeLessThan(600);
+  });
+});
+
+describe('rate limiter shared through the database', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await testDatabase();
+  });
+  afterAll(async () => tdb.drop());
+
+  it('two sweepers on one database share one limit: together they go no faster than one', async () => {
+    // 40/s, no burst: 60 queries from two sweepers need at least 59 intervals of 25 ms (1.475 s);
+    // two limits of their own would let them through in about half that
+    const [a, b] = [0, 1].map(() => createRateLimiter({ perSecond: 40, burst: 1, reserve: databaseSlots(tdb.database) }));
+    const start = performance.now();
+    await Promise.all([
+      ...Array.from({ length: 30 }, () => a!.acquire('alipay')),
+      ...Array.from({ length: 30 }, () => b!.acquire('alipay')),
+    ]);
+    const took = performance.now() - start;
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(5000);
+  });
+
+  it('keeps one limit per key: another channel does not wait for this one', async () => {
+    const limiter = createRateLimiter({ perSecond: 5, burst: 1, reserve: databaseSlots(tdb.database) });
+    await limiter.acquire('wechat'); // its next slot is 200 ms away now
+    const start = performance.now();
+    await limiter.acquire('epay');
+    expect(performance.now() - start).toBeLessThan(150);
   });
 });

@@ -20,7 +20,7 @@ import { signSha256WithRsa } from '../../gateways/rsa.ts';
 import {
   ERROR_RESPONSE_KEY, QUERY_METHOD, QUERY_RESPONSE_KEY, beijingDateTime, signedAlipayBody, verifyAlipayParams,
 } from '../../gateways/alipay/protocol.ts';
-import { dropConnection, untilClientGivesUp } from './faults.ts';
+import { transportFault } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
 export interface AlipaySandboxCredentials {
@@ -69,11 +69,9 @@ export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentia
     if (!trade) return respond(key, notFound(ref));
 
     const answer = trade.answer;
+    const fault = transportFault(c, answer.state);
+    if (fault) return fault;
     switch (answer.state) {
-      case 'unreachable':
-        return dropConnection(c);
-      case 'timeout':
-        return untilClientGivesUp(c).then(() => c.body(null, 504));
       case 'http_500':
         return c.html('<html><body><h1>500 Internal Server Error</h1></body></html>', 500);
       case 'malformed':

@@ -23,7 +23,7 @@ import { centsToYuan } from '../../gateways/money.ts';
 import { isoToBeijing } from '../../gateways/epay/beijing-time.ts';
 import { md5Verify, rsaSign, rsaVerify } from '../../gateways/epay/sign.ts';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
-import { dropConnection, untilClientGivesUp } from './faults.ts';
+import { transportFault } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
 export interface EpaySandboxCredentials {
@@ -118,11 +118,10 @@ const V2_ORDER = ['code', 'trade_no', 'out_trade_no', 'api_trade_no', 'type', 'p
 
 /** Faults shared by both versions; undefined when the answer is a normal order answer. */
 function renderFault(c: Context, answer: GatewayAnswer, trade: SandboxTrade, version: 'v1' | 'v2'): Response | Promise<Response> | undefined {
+  // EPay sits behind a bare PHP host: a timeout ends with the socket closing, no gateway 504
+  const transport = transportFault(c, answer.state, { dropAfterTimeout: true });
+  if (transport) return transport;
   switch (answer.state) {
-    case 'unreachable':
-      return dropConnection(c);
-    case 'timeout':
-      return untilClientGivesUp(c, { watchSocket: true }).then(() => dropConnection(c));
     case 'http_500':
       return c.html('<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>', 500);
     case 'malformed': {

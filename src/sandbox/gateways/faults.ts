@@ -38,3 +38,20 @@ export async function untilClientGivesUp(c: Context, opts: { watchSocket?: boole
     socket?.once('close', done);
   });
 }
+
+/**
+ * The two faults below every protocol, played the same way by every sandbox: `unreachable` drops
+ * the connection, `timeout` answers nothing until the client gives up (then a bare 504 from the
+ * gateway's front, or with `dropAfterTimeout` the socket simply closes). Other states: undefined.
+ */
+export function transportFault(
+  c: Context,
+  state: string,
+  opts: { dropAfterTimeout?: boolean } = {},
+): Response | Promise<Response> | undefined {
+  if (state === 'unreachable') return dropConnection(c);
+  if (state !== 'timeout') return undefined;
+  return opts.dropAfterTimeout
+    ? untilClientGivesUp(c, { watchSocket: true }).then(() => dropConnection(c))
+    : untilClientGivesUp(c).then(() => c.body(null, 504));
+}

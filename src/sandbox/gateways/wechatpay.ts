@@ -18,7 +18,7 @@ import { signSha256WithRsa, verifySha256WithRsa } from '../../gateways/rsa.ts';
 import {
   AUTH_SCHEME, parseAuthorization, randomNonce, requestSignString, responseSignString, unixSeconds,
 } from '../../gateways/wechatpay/protocol.ts';
-import { dropConnection, untilClientGivesUp } from './faults.ts';
+import { transportFault } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
 export interface WechatPaySandboxCredentials {
@@ -73,11 +73,9 @@ export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCre
     const trade = await ctx.world.findTrade('wechat', ref);
     if (!trade || trade.answer.state === 'not_found') return error(c, 404, 'ORDER_NOT_EXIST', '订单不存在');
     const answer = trade.answer;
+    const fault = transportFault(c, answer.state);
+    if (fault) return fault;
     switch (answer.state) {
-      case 'unreachable':
-        return dropConnection(c);
-      case 'timeout':
-        return untilClientGivesUp(c).then(() => c.body(null, 504));
       case 'http_500':
         return error(c, 500, 'SYSTEM_ERROR', '系统错误');
       case 'malformed':
