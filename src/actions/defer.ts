@@ -13,10 +13,18 @@ export async function defer(
   await tx
     .insert(sweepQueue)
     .values({ orderNo: input.orderNo, reason: input.reason, nextAt: input.nextAt, enqueuedAt: input.now, lastVerdict: input.verdict })
-    // already queued: keep its attempt count (the backoff schedule), bring the next check forward if sooner
+    // already waiting: keep its attempt count (the backoff schedule), bring the next check forward if
+    // sooner; closed by the sweep before: it starts over, as a new entry
     .onConflictDoUpdate({
       target: sweepQueue.orderNo,
-      set: { reason: input.reason, lastVerdict: input.verdict, nextAt: sql`least(${sweepQueue.nextAt}, excluded.next_at)` },
+      set: {
+        reason: input.reason,
+        lastVerdict: input.verdict,
+        nextAt: sql`case when ${sweepQueue.doneAt} is null then least(${sweepQueue.nextAt}, excluded.next_at) else excluded.next_at end`,
+        attempts: sql`case when ${sweepQueue.doneAt} is null then ${sweepQueue.attempts} else 0 end`,
+        enqueuedAt: sql`case when ${sweepQueue.doneAt} is null then ${sweepQueue.enqueuedAt} else excluded.enqueued_at end`,
+        doneAt: null,
+      },
     });
   await audit(tx, {
     at: input.now, actor: input.actor, action: 'deferred', orderNo: input.orderNo, diagnosisId: input.diagnosisId,

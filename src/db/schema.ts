@@ -210,7 +210,13 @@ export const agents = pgTable(
   (t) => [uniqueIndex('agents_token_hash_uq').on(t.tokenHash)],
 );
 
-/** Orders waiting for the sweep: deferred, out of stock, stuck. Claimed with a lease. */
+/**
+ * The sweep's orders: deferred, out of stock, stuck, claimed with a lease; and, once the sweep
+ * closed them with a final verdict (`doneAt`), kept so that selection leaves them alone (a pending
+ * order the gateway reports closed is not re-queried every minute for a day). Closing marks the
+ * row rather than moving it elsewhere: a sweeper whose selection started before the close then
+ * meets the row and cannot queue the order again.
+ */
 export const sweepQueue = pgTable(
   'sweep_queue',
   {
@@ -222,19 +228,11 @@ export const sweepQueue = pgTable(
     leasedBy: text('leased_by'),
     enqueuedAt: ts('enqueued_at').notNull(),
     lastVerdict: text('last_verdict'),
+    /** closed by the sweep (its final verdict is lastVerdict); null while it is still to look at */
+    doneAt: ts('done_at'),
   },
-  (t) => [index('sweep_queue_next_idx').on(t.nextAt)],
+  (t) => [index('sweep_queue_due_idx').on(t.nextAt).where(sql`${t.doneAt} is null`)],
 );
-
-/**
- * Orders the sweep has closed (a final verdict): selection skips them, so a pending order the
- * gateway reports closed or refunded is not re-queried every minute for a day.
- */
-export const sweepDone = pgTable('sweep_done', {
-  orderNo: text('order_no').primaryKey(),
-  verdict: text('verdict').notNull(),
-  doneAt: ts('done_at').notNull(),
-});
 
 /**
  * The gateways' rate limits, shared by every sweeper on this database (processes and Workers

@@ -38,7 +38,7 @@ export async function claimBatch(
   const rows = await database.rows<{ order_no: string; reason: string; attempts: number; channel: string | null; created_at: string | Date }>(sql`
     with picked as (
       select q.order_no from sweep_queue q
-       where q.next_at <= ${now}::timestamptz
+       where q.done_at is null and q.next_at <= ${now}::timestamptz
          and (q.lease_until is null or q.lease_until < ${now}::timestamptz)
          and ${stockAllowsRetry(sql`q`)}
        order by q.next_at
@@ -63,33 +63,24 @@ export interface Release {
 }
 
 /**
- * Ends claims after their diagnoses, many in two statements: closes each row (remembering the order
- * as done, so selection leaves it alone) or reschedules it. Only rows this sweeper still holds:
- * if a lease ran out and another sweeper took the row, that one decides.
+ * Ends claims after their diagnoses, many in one statement: closes each row (marked done, so
+ * selection leaves the order alone) or reschedules it. Only rows this sweeper still holds: if a
+ * lease ran out and another sweeper took the row, that one decides.
  */
 export async function releaseClaims(
   database: Database,
   input: { sweeperId: string; now: Date; releases: Release[] },
 ): Promise<void> {
-  const done = input.releases.filter((r) => r.step.kind === 'done').map((r) => ({ order_no: r.orderNo, verdict: r.verdict }));
-  const later = input.releases.flatMap((r) =>
-    r.step.kind === 'done' ? [] : [{ order_no: r.orderNo, verdict: r.verdict, next_at: r.step.at.toISOString() }]);
+  if (input.releases.length === 0) return;
   // rows travel as one JSON parameter: the same on postgres.js and PGlite, whatever the batch size
-  await Promise.all([
-    done.length && database.rows(sql`
-      with gone as (
-        delete from sweep_queue q
-         using jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as r(order_no text, verdict text)
-         where q.order_no = r.order_no and q.leased_by = ${input.sweeperId}
-        returning q.order_no, r.verdict
-      )
-      insert into sweep_done (order_no, verdict, done_at)
-      select order_no, verdict, ${input.now.toISOString()}::timestamptz from gone
-      on conflict (order_no) do update set verdict = excluded.verdict, done_at = excluded.done_at`),
-    later.length && database.rows(sql`
-      update sweep_queue q
-         set attempts = q.attempts + 1, next_at = r.next_at, last_verdict = r.verdict, lease_until = null, leased_by = null
-        from jsonb_to_recordset(${JSON.stringify(later)}::jsonb) as r(order_no text, verdict text, next_at timestamptz)
-       where q.order_no = r.order_no and q.leased_by = ${input.sweeperId}`),
-  ]);
+  const rows = input.releases.map((r) => ({
+    order_no: r.orderNo, verdict: r.verdict, next_at: r.step.kind === 'done' ? null : r.step.at.toISOString(),
+  }));
+  await database.rows(sql`
+    update sweep_queue q
+       set attempts = q.attempts + 1, last_verdict = r.verdict, lease_until = null, leased_by = null,
+           next_at = coalesce(r.next_at, q.next_at),
+           done_at = case when r.next_at is null then ${input.now.toISOString()}::timestamptz end
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(order_no text, verdict text, next_at timestamptz)
+     where q.order_no = r.order_no and q.leased_by = ${input.sweeperId}`);
 }

@@ -6,8 +6,8 @@
  *   (counted from payment, or from creation when we never heard of one: a lost notify);
  * - `supplier_overdue`: the same for a supplier product (its fulfilment is past the window);
  * - `closed_maybe_paid`: closed by the payment timeout, but a payment may still have landed.
- * Only orders created within the horizon (a payment can still turn up) and not closed by the
- * sweep before. Deferred and OUT_OF_STOCK orders are queued by the diagnosis itself (defer).
+ * Only orders created within the horizon (a payment can still turn up) and not already in the
+ * queue (waiting, or closed by the sweep before). Deferred and OUT_OF_STOCK orders are queued by the diagnosis itself (defer).
  * Times are compared with the injected clock, never SQL now(): scenarios fix the clock.
  */
 import { sql } from 'drizzle-orm';
@@ -34,8 +34,8 @@ const CANDIDATES = (now: string, horizonMs: number) => sql`
      and o.created_at <= ${now}::timestamptz
      and coalesce(o.paid_at, o.created_at) + p.delivery_window_minutes * interval '1 minute' <= ${now}::timestamptz
      and (select count(*) from issued_keys k where k.order_id = o.id and k.status = 'delivered') < o.quantity
-     and not exists (select 1 from sweep_queue q where q.order_no = o.order_no)
-     and not exists (select 1 from sweep_done d where d.order_no = o.order_no)`;
+     -- queued, or closed by the sweep before (its row stays, done): not a new candidate
+     and not exists (select 1 from sweep_queue q where q.order_no = o.order_no)`;
 
 /** Queues up to `limit` new candidates; returns how many were queued. Safe to run from many sweepers. */
 export async function queueCandidates(database: Database, input: SelectInput): Promise<number> {
@@ -70,7 +70,8 @@ export async function previewCandidates(database: Database, input: SelectInput):
     union all
     (select q.order_no, q.reason, q.attempts, o.channel, coalesce(o.created_at, q.enqueued_at)
        from sweep_queue q left join orders o on o.order_no = q.order_no
-      where q.next_at <= ${now}::timestamptz and (q.lease_until is null or q.lease_until < ${now}::timestamptz)
+      where q.done_at is null and q.next_at <= ${now}::timestamptz
+        and (q.lease_until is null or q.lease_until < ${now}::timestamptz)
         and ${stockAllowsRetry(sql`q`)}
       order by q.next_at limit ${input.limit})`);
   return rows.slice(0, input.limit).map((r) => ({

@@ -2,9 +2,10 @@
  * What the sweep picks and when it looks again, on a fixed clock that the test moves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
-import { auditLog, issuedKeys, orders, stockKeys, sweepDone, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
+import { eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { auditLog, issuedKeys, orders, stockKeys, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
 import { runSweep, type SweepItem } from '../../src/jobs/sweep.ts';
+import { defer } from '../../src/actions/defer.ts';
 import { lastSweepRun, sweepHealth } from '../../src/jobs/run-record.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { Services } from '../../src/services.ts';
@@ -52,8 +53,9 @@ describe('sweep selection and backoff on a fixed clock', () => {
     const lines = Object.fromEntries(items.map((i) => [i.orderNo, i.result ? `${i.result.verdict}/${dryRun ? i.result.suggested : i.result.action}` : `error ${i.error}`]));
     return { summary, lines };
   };
+  /** the orders still to look at (closed ones stay in the table, done) */
   const queue = async () => Object.fromEntries(
-    (await svc.database.db.select().from(sweepQueue)).map((q) => [q.orderNo, { reason: q.reason, attempts: q.attempts, nextAt: q.nextAt.toISOString(), leasedBy: q.leasedBy }]),
+    (await svc.database.db.select().from(sweepQueue).where(isNull(sweepQueue.doneAt))).map((q) => [q.orderNo, { reason: q.reason, attempts: q.attempts, nextAt: q.nextAt.toISOString(), leasedBy: q.leasedBy }]),
   );
 
   beforeAll(async () => {
@@ -104,8 +106,8 @@ describe('sweep selection and backoff on a fixed clock', () => {
       K2026112200G01: { reason: 'payment: parse', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
       K2026112200I01: { reason: 'out_of_stock', attempts: 1, nextAt: '2026-11-22T02:01:00.000Z', leasedBy: null },
     });
-    const done = await svc.database.db.select().from(sweepDone);
-    expect(done.map((d) => `${d.orderNo}:${d.verdict}`).sort()).toEqual([
+    const done = await svc.database.db.select().from(sweepQueue).where(isNotNull(sweepQueue.doneAt));
+    expect(done.map((d) => `${d.orderNo}:${d.lastVerdict}`).sort()).toEqual([
       'K2026112200A01:PAID_NOT_DELIVERED', 'K2026112200D01:PAID_NOT_DELIVERED', 'K2026112200H01:PAYMENT_CLOSED',
     ]);
   });
@@ -169,6 +171,21 @@ describe('sweep selection and backoff on a fixed clock', () => {
     clock.set('2026-11-23T10:55:00+08:00');
     await sweep();
     expect(await queue()).toEqual({});
+  });
+
+  it('an order the sweep closed starts over when a later check defers it again', async () => {
+    const db = svc.database.db;
+    const [closed] = await db.select().from(sweepQueue).where(eq(sweepQueue.orderNo, 'K2026112200H01'));
+    expect(closed!.doneAt).not.toBeNull();
+    const now = clock.now();
+    await db.transaction((tx) => defer(tx, {
+      orderNo: 'K2026112200H01', reason: 'payment: timeout', now, nextAt: new Date(now.getTime() + 60_000),
+      actor: { kind: 'customer' }, diagnosisId: 'd-later', verdict: 'UPSTREAM_UNAVAILABLE',
+    }));
+    const [again] = await db.select().from(sweepQueue).where(eq(sweepQueue.orderNo, 'K2026112200H01'));
+    expect(again).toMatchObject({ doneAt: null, attempts: 0, reason: 'payment: timeout', nextAt: new Date(now.getTime() + 60_000), enqueuedAt: now });
+    await db.update(sweepQueue).set({ doneAt: closed!.doneAt, attempts: closed!.attempts, reason: closed!.reason, nextAt: closed!.nextAt, enqueuedAt: closed!.enqueuedAt })
+      .where(eq(sweepQueue.orderNo, 'K2026112200H01'));
   });
 
   it('issued every key exactly once', async () => {

@@ -2,7 +2,7 @@
  * What the answer page shows, loaded from the stored diagnosis the buyer was given (never re-run on
  * a mere page view): verdict, explanation, facts, the order, the keys masked, the ticket if any.
  */
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { diagnoses, issuedKeys, sweepQueue, tickets } from '../../db/schema.ts';
 import { maskSecret } from '../../crypto/secret-box.ts';
 import type { DecisionFacts } from '../../domain/decide.ts';
@@ -91,7 +91,8 @@ export async function loadAnswer(svc: Services, session: BuyerSession): Promise<
   if (!row) return null;
   const lookup = await lookupOrder(db, session.orderNo);
   const [queued] = row.action === 'deferred'
-    ? await db.select({ nextAt: sweepQueue.nextAt }).from(sweepQueue).where(eq(sweepQueue.orderNo, session.orderNo)).limit(1)
+    ? await db.select({ nextAt: sweepQueue.nextAt }).from(sweepQueue)
+      .where(and(eq(sweepQueue.orderNo, session.orderNo), isNull(sweepQueue.doneAt))).limit(1)
     : [];
   const findings = row.findings as FindingsView;
   const model: AnswerModel = {
