@@ -2,11 +2,11 @@
  * The run record: every sweep leaves one row in sweep_runs, written when it starts, brought up to
  * date every few seconds while it runs (the heartbeat: progress, and proof of life) and completed
  * when it ends. A sweeper killed mid-run stops beating; the next run to start marks its row
- * `abandoned`. /healthz and the outcome report show the last run and any running now.
+ * `abandoned` (and forgets closed orders older than the horizon, and runs older than 30 days). /healthz and the outcome report show the last run and any running now.
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { sweepRuns } from '../db/schema.ts';
+import { sweepQueue, sweepRuns } from '../db/schema.ts';
 
 export interface SweepTally {
   picked: number;
@@ -32,18 +32,22 @@ const KEEP_RUNS_DAYS = 30;
 
 export async function startRun(
   database: Database,
-  run: { id: string; sweeperId: string; dryRun: boolean; startedAt: Date; abandonAfterMs: number },
+  run: { id: string; sweeperId: string; dryRun: boolean; startedAt: Date; abandonAfterMs: number; horizonMs: number },
 ): Promise<void> {
-  const { abandonAfterMs, ...row } = run;
+  const { abandonAfterMs, horizonMs, ...row } = run;
   const silentSince = new Date(run.startedAt.getTime() - Math.max(abandonAfterMs, 3 * HEARTBEAT_MS));
   const keptSince = new Date(run.startedAt.getTime() - KEEP_RUNS_DAYS * 86_400_000);
+  await database.db.insert(sweepRuns).values({ ...row, status: 'running', heartbeatAt: run.startedAt });
+  if (run.dryRun) return; // a dry run changes nothing, not even the housekeeping
   await Promise.all([
-    database.db.insert(sweepRuns).values({ ...row, status: 'running', heartbeatAt: run.startedAt }),
     // a run that stopped beating was killed: its claims have expired by now and been taken again
     database.db.update(sweepRuns)
       .set({ status: 'abandoned', finishedAt: sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt})` })
       .where(and(eq(sweepRuns.status, 'running'), sql`coalesce(${sweepRuns.heartbeatAt}, ${sweepRuns.startedAt}) < ${silentSince.toISOString()}::timestamptz`)),
     database.db.delete(sweepRuns).where(lt(sweepRuns.startedAt, keptSince)),
+    // an order closed longer ago than the horizon was created before it: no selection can pick it
+    // again, so its done row has nothing left to guard
+    database.db.delete(sweepQueue).where(lt(sweepQueue.doneAt, new Date(run.startedAt.getTime() - horizonMs))),
   ]);
 }
 

@@ -51,7 +51,7 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   const dryRun = opts.dryRun === true;
   const tally = emptyTally();
   const log = opts.log ?? ((line: string) => console.error(line));
-  await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now(), abandonAfterMs: svc.config.sweepLeaseMs });
+  await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now(), abandonAfterMs: svc.config.sweepLeaseMs, horizonMs: svc.config.sweepHorizonMs });
 
   // the gateway's limit holds across every sweeper on this database, not per process
   const limiter = createRateLimiter({ perSecond: svc.config.sweepRateLimit, reserve: databaseSlots(svc.database) });

@@ -202,7 +202,7 @@ describe('sweep selection and backoff on a fixed clock', () => {
     expect(runs.every((r) => r.status === 'finished')).toBe(true);
   });
 
-  it('a run that stopped beating is marked abandoned by the next; a live one is shown running; runs older than 30 days go', async () => {
+  it('a run that stopped beating is marked abandoned by the next; a live one is shown running; old runs and closed orders go', async () => {
     const db = svc.database.db;
     const now = new Date('2026-11-23T11:00:00+08:00');
     clock.set(now.toISOString());
@@ -215,7 +215,13 @@ describe('sweep selection and backoff on a fixed clock', () => {
       { id: 'run-alive', sweeperId: 'host:2', status: 'running', startedAt: ago(60_000), heartbeatAt: ago(3_000), ...tally },
       { id: 'run-old', sweeperId: 'host:3', status: 'finished', startedAt: ago(31 * 86_400_000), finishedAt: ago(31 * 86_400_000) },
     ]);
+    // an order closed 26 h ago: older than the 25 h horizon, nothing can select it again
+    await db.insert(sweepQueue).values({ orderNo: 'K2026112100Z01', reason: 'undelivered', nextAt: ago(26 * 3_600_000), enqueuedAt: ago(27 * 3_600_000), doneAt: ago(26 * 3_600_000), lastVerdict: 'NOT_PAID' });
+    const closedBefore = (await db.select().from(sweepQueue).where(isNotNull(sweepQueue.doneAt))).length;
     await sweep();
+    const closedAfter = await db.select().from(sweepQueue).where(isNotNull(sweepQueue.doneAt));
+    expect(closedAfter.map((r) => r.orderNo)).not.toContain('K2026112100Z01');
+    expect(closedAfter).toHaveLength(closedBefore - 1); // the ones closed within the horizon stay
     const runs = Object.fromEntries((await db.select().from(sweepRuns)).map((r) => [r.id, r]));
     expect(runs['run-killed']).toMatchObject({ status: 'abandoned', finishedAt: ago(600_000), picked: 7 });
     expect(runs['run-alive']!.status).toBe('running');
