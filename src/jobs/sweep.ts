@@ -137,7 +137,7 @@ const RELEASE_BATCH = 64;
 const RELEASE_WAIT_MS = 50;
 
 /**
- * Collects the claims to release and writes them in batches (two statements for up to 64 orders
+ * Collects the claims to release and writes them in batches (one statement for up to 64 orders
  * instead of one per order). A sweeper that dies before a batch is written loses nothing: those
  * leases run out and the orders are looked at again, finding them delivered.
  */
