@@ -1,11 +1,13 @@
 /**
- * `order-doctor sweep [--dry-run] [--json]`: one sweep now. Progress on a TTY (stderr), a summary
+ * `order-doctor sweep [--dry-run] [--json]`: one sweep now. A progress bar on a TTY (stderr), a summary
  * at the end; `--json` prints exactly one line {"picked","byVerdict","byAction","errors","durationMs"}.
  */
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import { createServices } from '../services.ts';
 import { runSweep, type SweepSummary } from '../jobs/sweep.ts';
+import { countDue } from '../jobs/select.ts';
+import { progressLine } from './progress.ts';
 import { parse, UsageError } from './main.ts';
 
 export async function sweepCommand(args: string[], config: Config): Promise<number> {
@@ -13,22 +15,26 @@ export async function sweepCommand(args: string[], config: Config): Promise<numb
   if (positionals.length) throw new UsageError(`sweep: unexpected argument '${positionals[0]}'`);
   const svc = await createServices(config);
   const tty = process.stderr.isTTY === true;
+  const dryRun = values['dry-run'] === true;
   let lastDraw = 0;
   try {
+    // the bar's total: what is due now (an estimate: other sweepers may take some meanwhile)
+    const total = tty && !dryRun ? await countDue(svc.database, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs }) : 0;
+    const started = performance.now();
     const summary = await runSweep(svc, {
       sweeperId: `cli:${hostname()}:${process.pid}`,
-      dryRun: values['dry-run'] === true,
+      dryRun,
       onProgress: tty
-        ? ({ done, claimed }) => {
+        ? ({ done }) => {
             const t = performance.now();
             if (t - lastDraw < 100) return;
             lastDraw = t;
-            process.stderr.write(`\rsweep: ${done} diagnosed of ${claimed} picked so far`);
+            process.stderr.write(`\r\x1b[K${progressLine({ done, total, elapsedMs: t - started })}`);
           }
         : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    console.log(values.json ? JSON.stringify(jsonLine(summary)) : humanSummary(summary, values['dry-run'] === true));
+    console.log(values.json ? JSON.stringify(jsonLine(summary)) : humanSummary(summary, dryRun));
     return 0;
   } finally {
     await svc.close();

@@ -49,6 +49,19 @@ export async function queueCandidates(database: Database, input: SelectInput): P
   return rows.length;
 }
 
+/**
+ * How many orders a sweep starting now would look at (due queue rows and new candidates): the
+ * total for the progress bar. An estimate: other sweepers may take some of them meanwhile.
+ */
+export async function countDue(database: Database, input: Omit<SelectInput, 'limit'>): Promise<number> {
+  const now = input.now.toISOString();
+  const [row] = await database.rows<{ n: number }>(sql`
+    select (select count(*) from (${CANDIDATES(now, input.horizonMs)}) c)
+         + (select count(*) from sweep_queue q
+             where q.done_at is null and q.next_at <= ${now}::timestamptz and ${stockAllowsRetry(sql`q`)}) as n`);
+  return Number(row?.n ?? 0);
+}
+
 export interface Candidate {
   orderNo: string;
   reason: string;

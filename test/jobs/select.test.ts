@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { auditLog, issuedKeys, orders, stockKeys, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
 import { runSweep, type SweepItem } from '../../src/jobs/sweep.ts';
+import { countDue } from '../../src/jobs/select.ts';
 import { defer } from '../../src/actions/defer.ts';
 import { lastSweepRun, sweepHealth } from '../../src/jobs/run-record.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -78,6 +79,8 @@ describe('sweep selection and backoff on a fixed clock', () => {
       K2026112200I01: 'OUT_OF_STOCK/escalated',
     });
     expect(summary.picked).toBe(6);
+    // the progress bar's total counts the same orders
+    expect(await countDue(svc.database, { now: clock.now(), horizonMs: svc.config.sweepHorizonMs })).toBe(6);
     expect(await queue()).toEqual({});
     expect(await svc.database.db.select().from(issuedKeys)).toHaveLength(1); // only C's own key
     expect(await lastSweepRun(svc.database)).toBeNull(); // dry runs are not "the last sweep"
