@@ -24,6 +24,11 @@ export async function sweepCommand(args: string[], config: Config): Promise<numb
     const summary = await runSweep(svc, {
       sweeperId: `cli:${hostname()}:${process.pid}`,
       dryRun,
+      // a fault line goes on a line of its own, not after the bar
+      log: (line) => {
+        if (tty) process.stderr.write('\r\x1b[K');
+        console.error(line);
+      },
       onProgress: tty
         ? ({ done }) => {
             const t = performance.now();
