@@ -7,6 +7,8 @@
  * peak RSS of each sweeper, keys issued and duplicates, and where the CPU went; then the same with
  * two sweepers in parallel on a fresh database, each configured with the whole gateway limit,
  * which they share through the database (rate_limits).
+ * `--only one|two` runs one of the two; `--cpu-prof DIR` writes V8 CPU profiles of the sweepers
+ * and the sandbox; `--seed-only` leaves a seeded database behind and prints its URL.
  * Needs DATABASE_URL (a server where it may create and drop databases). Not part of `npm test`.
  */
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
