@@ -6,6 +6,7 @@ import { diagnoseCommand } from './diagnose.ts';
 import { scenariosCommand } from './scenarios.ts';
 import { agentsCommand } from './agents.ts';
 import { sweepCommand } from './sweep.ts';
+import { reportCommand } from './report.ts';
 
 export class UsageError extends Error {}
 
@@ -14,6 +15,7 @@ const USAGE = `usage: order-doctor <command>
   migrate                              apply migrations/ to the configured database
   diagnose <orderNo> [--apply] [--json]  agent-style diagnosis from the shell
   sweep [--dry-run] [--json]           one sweep now: find stuck orders and fix them
+  report [--since 7d] [--json]         outcomes: verdicts, actions, self-service rate, pay-to-key times
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
   agents create --name NAME            create an agent and print its API token once`;
 
@@ -39,6 +41,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await diagnoseCommand(rest, loadConfig(process.env));
       case 'sweep':
         return await sweepCommand(rest, loadConfig(process.env));
+      case 'report':
+        return await reportCommand(rest, loadConfig(process.env));
       case 'scenarios':
         return await scenariosCommand(rest);
       case 'agents':

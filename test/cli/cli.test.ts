@@ -64,6 +64,8 @@ describe('bad input: one line, non-zero exit', () => {
     [['diagnose', 'K1234', '--colour'], /Unknown option '--colour'/],
     [['agents', 'create'], /--name/],
     [['scenarios', 'no/such/dir'], /no such file or directory/],
+    [['report', '--since', '7x'], /--since '7x': expected a window like 30m, 24h or 7d/],
+    [['report', 'weekly'], /unexpected argument 'weekly'/],
   ])('%j', async (args, message) => {
     const out = await cli(args as string[]);
     expect(out.code).toBe(2);
@@ -75,5 +77,17 @@ describe('bad input: one line, non-zero exit', () => {
     const out = await cli(['diagnose', 'K1234'], { PORT: 'eighty' });
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/^order-doctor: PORT: /);
+  });
+});
+
+describe('order-doctor report', () => {
+  it('--json prints exactly one line: the outcome report of the window', async () => {
+    const out = await cli(['report', '--since', '24h', '--json'], { DATA_DIR: join(tmp, 'report-data') });
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!);
+    expect(Object.keys(report)).toEqual(['since', 'until', 'diagnoses', 'selfService', 'keys', 'tickets', 'sweep']);
+    expect(new Date(report.until).getTime() - new Date(report.since).getTime()).toBe(24 * 3_600_000);
   });
 });
