@@ -48,7 +48,7 @@ export function humanReport(r: OutcomeReport, window: string): string {
     `  keys issued   ${r.keys.issued} to ${r.keys.orders} orders (${list(r.keys.byActor)})` +
       (wait ? `; payment to key p50 ${duration(wait.p50)}, p90 ${duration(wait.p90)}, max ${duration(wait.max)}` : ''),
     `  tickets       ${r.tickets.opened} opened; ${r.tickets.openNow} open now, ${r.tickets.overdueNow} past their SLA`,
-    `  sweep         ${r.sweep.runs} runs` +
+    `  sweep         ${r.sweep.runs} run${r.sweep.runs === 1 ? '' : 's'}` +
       (last ? `; last ${formatTime(last.startedAt)}: ${last.picked} orders in ${((last.durationMs ?? 0) / 1000).toFixed(1)} s, errors: ${list(last.errors)}` : ''),
   ].join('\n');
 }
