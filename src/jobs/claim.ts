@@ -13,10 +13,19 @@ import type { NextStep } from './schedule.ts';
  * as a scalar subquery so that it runs per such row on the available-stock index (an EXISTS here
  * is turned into a hash of every order whose product has stock).
  */
-export const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or (
+const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or (
   select true from stock_keys s
    where s.sku = (select o.sku from orders o where o.order_no = ${q}.order_no) and s.status = 'available'
    order by s.added_at, s.id limit 1) is not null)`;
+
+/**
+ * A queue row a sweep may take at `now` (an ISO timestamp): still open, due, not under another
+ * sweeper's live lease, and (if out of stock) with stock back. Claims, the dry-run preview and the
+ * progress bar's total all count the same rows.
+ */
+export const dueRow = (q: SQL, now: string) => sql`${q}.done_at is null and ${q}.next_at <= ${now}::timestamptz
+  and (${q}.lease_until is null or ${q}.lease_until < ${now}::timestamptz)
+  and ${stockAllowsRetry(q)}`;
 
 export interface Claim {
   orderNo: string;
@@ -38,9 +47,7 @@ export async function claimBatch(
   const rows = await database.rows<{ order_no: string; reason: string; attempts: number; channel: string | null; created_at: string | Date }>(sql`
     with picked as (
       select q.order_no from sweep_queue q
-       where q.done_at is null and q.next_at <= ${now}::timestamptz
-         and (q.lease_until is null or q.lease_until < ${now}::timestamptz)
-         and ${stockAllowsRetry(sql`q`)}
+       where ${dueRow(sql`q`, now)}
        order by q.next_at
        limit ${input.batch}
        for update of q skip locked

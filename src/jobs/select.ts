@@ -7,12 +7,13 @@
  * - `supplier_overdue`: the same for a supplier product (its fulfilment is past the window);
  * - `closed_maybe_paid`: closed by the payment timeout, but a payment may still have landed.
  * Only orders created within the horizon (a payment can still turn up) and not already in the
- * queue (waiting, or closed by the sweep before). Deferred and OUT_OF_STOCK orders are queued by the diagnosis itself (defer).
+ * queue (waiting, or closed by the sweep before). Deferred and OUT_OF_STOCK orders are queued by
+ * the diagnosis itself (defer).
  * Times are compared with the injected clock, never SQL now(): scenarios fix the clock.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { stockAllowsRetry } from './claim.ts';
+import { dueRow } from './claim.ts';
 
 export interface SelectInput {
   now: Date;
@@ -57,8 +58,7 @@ export async function countDue(database: Database, input: Omit<SelectInput, 'lim
   const now = input.now.toISOString();
   const [row] = await database.rows<{ n: number }>(sql`
     select (select count(*) from (${CANDIDATES(now, input.horizonMs)}) c)
-         + (select count(*) from sweep_queue q
-             where q.done_at is null and q.next_at <= ${now}::timestamptz and ${stockAllowsRetry(sql`q`)}) as n`);
+         + (select count(*) from sweep_queue q where ${dueRow(sql`q`, now)}) as n`);
   return Number(row?.n ?? 0);
 }
 
@@ -83,9 +83,7 @@ export async function previewCandidates(database: Database, input: SelectInput):
     union all
     (select q.order_no, q.reason, q.attempts, o.channel, coalesce(o.created_at, q.enqueued_at)
        from sweep_queue q left join orders o on o.order_no = q.order_no
-      where q.done_at is null and q.next_at <= ${now}::timestamptz
-        and (q.lease_until is null or q.lease_until < ${now}::timestamptz)
-        and ${stockAllowsRetry(sql`q`)}
+      where ${dueRow(sql`q`, now)}
       order by q.next_at limit ${input.limit})`);
   return rows.slice(0, input.limit).map((r) => ({
     orderNo: r.order_no, reason: r.reason, attempts: Number(r.attempts), channel: r.channel, createdAt: new Date(r.created_at),
