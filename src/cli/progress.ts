@@ -7,6 +7,8 @@
  * progressLine({ done: 420, total: 1000, elapsedMs: 2000 })
  * // '[████████░░░░░░░░░░░░]  420/1000  42%  210/s  ~3 s left'
  */
+import { formatDuration } from './duration.ts';
+
 const WIDTH = 20;
 
 export function progressLine(p: { done: number; total: number; elapsedMs: number }): string {
@@ -16,12 +18,6 @@ export function progressLine(p: { done: number; total: number; elapsedMs: number
   const filled = Math.round((p.done / p.total) * WIDTH);
   const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
   const percent = Math.floor((p.done / p.total) * 100);
-  const left = rate > 0 ? `  ~${formatSeconds((p.total - p.done) / rate)} left` : '';
+  const left = rate > 0 ? `  ~${formatDuration((p.total - p.done) / rate)} left` : '';
   return `[${bar}]  ${String(p.done).padStart(String(p.total).length)}/${p.total}  ${percent}%  ${rateText}${left}`;
-}
-
-function formatSeconds(s: number): string {
-  if (s < 60) return `${Math.ceil(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.ceil((s % 3600) / 60)} min`;
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { formatTime } from '../domain/format.ts';
 import { outcomeReport, type OutcomeReport } from '../reports/outcomes.ts';
 import { createServices } from '../services.ts';
+import { formatDuration } from './duration.ts';
 import { parse, UsageError } from './main.ts';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -46,15 +47,9 @@ export function humanReport(r: OutcomeReport, window: string): string {
     `  actions       ${list(r.diagnoses.byAction)}`,
     `  self-service  ${r.selfService.closedWithoutAgent} of ${r.selfService.ordersChecked} orders checked by buyers closed without an agent (${percent(r.selfService.rate)})`,
     `  keys issued   ${r.keys.issued} to ${r.keys.orders} orders (${list(r.keys.byActor)})` +
-      (wait ? `; payment to key p50 ${duration(wait.p50)}, p90 ${duration(wait.p90)}, max ${duration(wait.max)}` : ''),
+      (wait ? `; payment to key p50 ${formatDuration(wait.p50)}, p90 ${formatDuration(wait.p90)}, max ${formatDuration(wait.max)}` : ''),
     `  tickets       ${r.tickets.opened} opened; ${r.tickets.openNow} open now, ${r.tickets.overdueNow} past their SLA`,
     `  sweep         ${r.sweep.runs} run${r.sweep.runs === 1 ? '' : 's'}` +
       (last ? `; last ${formatTime(last.startedAt)}: ${last.picked} orders in ${((last.durationMs ?? 0) / 1000).toFixed(1)} s, errors: ${list(last.errors)}` : ''),
   ].join('\n');
-}
-
-function duration(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }

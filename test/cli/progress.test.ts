@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { progressLine } from '../../src/cli/progress.ts';
+import { formatDuration } from '../../src/cli/duration.ts';
 
 describe('the sweep progress bar', () => {
   it('shows done of total, percent, rate and time left', () => {
@@ -18,5 +19,19 @@ describe('the sweep progress bar', () => {
 
   it('has no rate or time left before the first order', () => {
     expect(progressLine({ done: 0, total: 50, elapsedMs: 0 })).toBe('[░░░░░░░░░░░░░░░░░░░░]   0/50  0%  0.0/s');
+  });
+});
+
+describe('durations on the terminal', () => {
+  it.each([
+    [2.2, '3 s'],
+    [59.5, '1 min 0 s'],
+    [119.5, '2 min 0 s'],
+    [990, '16 min 30 s'],
+    [3599.5, '1 h 0 min'],
+    [7170, '2 h 0 min'],
+    [99990, '27 h 47 min'],
+  ])('%d s reads %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
   });
 });
