@@ -40,7 +40,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const blockSize = Math.max(1, Math.ceil(opts.perSecond * BLOCK_SECONDS));
   const clock = opts.clock ?? (() => performance.now());
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  /** this sweeper's reserved slots per key, on the local clock: the next one and the block's end */
+  /** this sweeper's reserved slots per key, on the local clock: the next one and how many are left */
   const blocks = new Map<string, { next: number; left: number }>();
   /** one reservation at a time per key; the workers that ran out wait for it together */
   const reserving = new Map<string, Promise<void>>();

@@ -2,7 +2,8 @@
  * The run record: every sweep leaves one row in sweep_runs, written when it starts, brought up to
  * date every few seconds while it runs (the heartbeat: progress, and proof of life) and completed
  * when it ends. A sweeper killed mid-run stops beating; the next run to start marks its row
- * `abandoned` (and forgets closed orders older than the horizon, and runs older than 30 days). /healthz and the outcome report show the last run and any running now.
+ * `abandoned` (and forgets closed orders older than the horizon, and runs older than 30 days).
+ * /healthz and the outcome report show the last run and any running now.
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
@@ -53,21 +54,22 @@ export async function startRun(
 
 /** The tally so far, written while the run goes on. */
 export async function heartbeat(database: Database, run: { id: string; at: Date; tally: SweepTally }): Promise<void> {
-  const { tally } = run;
-  await database.db.update(sweepRuns).set({
-    heartbeatAt: run.at, picked: tally.picked, byReason: tally.byReason, byVerdict: tally.byVerdict, byAction: tally.byAction, errors: tally.errors,
-  }).where(and(eq(sweepRuns.id, run.id), eq(sweepRuns.status, 'running')));
+  await database.db.update(sweepRuns).set({ heartbeatAt: run.at, ...tallyColumns(run.tally) })
+    .where(and(eq(sweepRuns.id, run.id), eq(sweepRuns.status, 'running')));
 }
 
 export async function finishRun(
   database: Database,
   run: { id: string; status: 'finished' | 'failed'; finishedAt: Date; durationMs: number; tally: SweepTally },
 ): Promise<void> {
-  const { tally } = run;
-  await database.db.update(sweepRuns).set({
-    status: run.status, finishedAt: run.finishedAt, durationMs: run.durationMs,
-    picked: tally.picked, byReason: tally.byReason, byVerdict: tally.byVerdict, byAction: tally.byAction, errors: tally.errors,
-  }).where(eq(sweepRuns.id, run.id));
+  await database.db.update(sweepRuns)
+    .set({ status: run.status, finishedAt: run.finishedAt, durationMs: run.durationMs, ...tallyColumns(run.tally) })
+    .where(eq(sweepRuns.id, run.id));
+}
+
+/** The run row's columns that hold the tally. */
+function tallyColumns(t: SweepTally) {
+  return { picked: t.picked, byReason: t.byReason, byVerdict: t.byVerdict, byAction: t.byAction, errors: t.errors };
 }
 
 export type SweepRunRow = typeof sweepRuns.$inferSelect;

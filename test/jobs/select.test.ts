@@ -44,6 +44,16 @@ const world = {
   ]),
 };
 
+/** What the first sweep finds and does; a dry run just before it suggests exactly the same. */
+const FIRST_LOOK = {
+  K2026112200A01: 'PAID_NOT_DELIVERED/reissued',
+  K2026112200D01: 'PAID_NOT_DELIVERED/reissued',
+  K2026112200F01: 'NOT_PAID/none',
+  K2026112200G01: 'UPSTREAM_UNAVAILABLE/deferred',
+  K2026112200H01: 'PAYMENT_CLOSED/none',
+  K2026112200I01: 'OUT_OF_STOCK/escalated',
+};
+
 describe('sweep selection and backoff on a fixed clock', () => {
   let tdb: TestDatabase;
   let svc: Services;
@@ -70,14 +80,7 @@ describe('sweep selection and backoff on a fixed clock', () => {
 
   it('a dry run shows what would be picked and what it would do, and changes nothing', async () => {
     const { summary, lines } = await sweep(true);
-    expect(lines).toEqual({
-      K2026112200A01: 'PAID_NOT_DELIVERED/reissued',
-      K2026112200D01: 'PAID_NOT_DELIVERED/reissued',
-      K2026112200F01: 'NOT_PAID/none',
-      K2026112200G01: 'UPSTREAM_UNAVAILABLE/deferred',
-      K2026112200H01: 'PAYMENT_CLOSED/none',
-      K2026112200I01: 'OUT_OF_STOCK/escalated',
-    });
+    expect(lines).toEqual(FIRST_LOOK);
     expect(summary.picked).toBe(6);
     // the progress bar's total counts the same orders
     expect(await countDue(svc.database, { now: clock.now(), horizonMs: svc.config.sweepHorizonMs })).toBe(6);
@@ -88,14 +91,7 @@ describe('sweep selection and backoff on a fixed clock', () => {
 
   it('picks stuck, closed-but-maybe-paid and out-of-stock orders; leaves in-window, delivered and too-old ones alone', async () => {
     const { summary, lines } = await sweep();
-    expect(lines).toEqual({
-      K2026112200A01: 'PAID_NOT_DELIVERED/reissued',
-      K2026112200D01: 'PAID_NOT_DELIVERED/reissued',
-      K2026112200F01: 'NOT_PAID/none',
-      K2026112200G01: 'UPSTREAM_UNAVAILABLE/deferred',
-      K2026112200H01: 'PAYMENT_CLOSED/none',
-      K2026112200I01: 'OUT_OF_STOCK/escalated',
-    });
+    expect(lines).toEqual(FIRST_LOOK);
     expect(summary.byReason).toEqual({ undelivered: 5, closed_maybe_paid: 1 });
     expect(summary.byVerdict).toEqual({ PAID_NOT_DELIVERED: 2, NOT_PAID: 1, UPSTREAM_UNAVAILABLE: 1, PAYMENT_CLOSED: 1, OUT_OF_STOCK: 1 });
     expect(summary.byAction).toEqual({ reissued: 2, none: 2, deferred: 1, escalated: 1 });
