@@ -56,12 +56,34 @@ const envSchema = z.object({
   /** EPay V1 answers are unsigned: is an unsigned "paid" enough to issue a key? */
   EPAY_V1_TRUST: z.enum(['accept', 'reject']).default('reject'),
 
+  /** which shop's records order-doctor works on (../shared/spec/connectors.md) */
+  SHOP: z.enum(['builtin', 'dujiaoka']).default('builtin'),
+  SHOP_DATABASE_URL: z.string().optional(),
+  /** the zone the shop writes its times in */
+  SHOP_TIMEZONE: z.string().default('Asia/Shanghai').refine(isTimeZone, 'expected an IANA time zone such as Asia/Shanghai'),
+  /** gateway credentials from order-doctor's settings (config) or from the shop's own channel records (shop) */
+  SHOP_GATEWAYS: z.enum(['config', 'shop']).default('config'),
+  SHOP_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,32}$/, 'expected letters, digits or _').default(''),
+  /** how long after creation an automatic-delivery order of the shop may still be on its way */
+  SHOP_AUTO_WINDOW: z.string().default('5m').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 5m'),
+  /** how long the shop's owner normally takes to fulfil a manual (人工处理) order */
+  SHOP_MANUAL_WINDOW: z.string().default('2h').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 2h'),
+  /** the check page's public address, used in links sent to buyers */
+  PUBLIC_URL: z.url().optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'expected smtp://user:pass@host:port or smtps://...').optional(),
+  MAIL_FROM: z.string().optional(),
+  /** put the keys themselves into the buyer's email (dujiaoka's habit); off: a link to the check page only */
+  MAIL_INCLUDE_KEYS: onOff('off'),
+
+  /** Alipay's endpoint (also for credentials read from the shop); the production gateway unless set */
   ALIPAY_GATEWAY: z.url().optional(),
   ALIPAY_APP_ID: z.string().optional(),
   ALIPAY_PRIVATE_KEY: z.string().optional(),
   ALIPAY_PUBLIC_KEY: z.string().optional(),
 
   WECHATPAY_BASE_URL: z.url().optional(),
+  /** WeChat Pay API v2's endpoint, for v2 credentials read from the shop (dujiaoka's WeChat channel) */
+  WECHATPAY_V2_URL: z.url().default('https://api.mch.weixin.qq.com'),
   WECHATPAY_MCHID: z.string().optional(),
   WECHATPAY_APPID: z.string().optional(),
   WECHATPAY_SERIAL_NO: z.string().optional(),
@@ -81,6 +103,17 @@ const envSchema = z.object({
   SUPPLIER_APP_KEY: z.string().optional(),
   SUPPLIER_APP_SECRET: z.string().optional(),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 
 export type Env = Partial<Record<keyof z.input<typeof envSchema>, string>>;
 
@@ -103,6 +136,13 @@ export interface Config {
   checkerTimeoutMs: number;
   ticketSlaMinutes: number;
   epayV1Trust: 'accept' | 'reject';
+  shop: ShopConfig;
+  /** where links in buyer emails point (the check page) */
+  publicUrl: string;
+  /** buyer emails; null: none are sent */
+  mail: { smtpUrl: string; from: string; includeKeys: boolean } | null;
+  /** gateway endpoints for credentials read from the shop's own records (SHOP_GATEWAYS=shop) */
+  shopGatewayEndpoints: { alipay: string; wechatV2: string };
   /** per channel: the real gateway, or null for the in-process sandbox */
   gateways: {
     alipay: { gateway: string; appId: string; merchantPrivateKey: string; alipayPublicKey: string } | null;
@@ -118,7 +158,41 @@ export interface Config {
   };
 }
 
+export type ShopConfig =
+  | { kind: 'builtin' }
+  | {
+      kind: 'dujiaoka';
+      databaseUrl: string;
+      timezone: string;
+      gateways: 'config' | 'shop';
+      tablePrefix: string;
+      autoWindowMs: number;
+      manualWindowMs: number;
+    };
+
 export class ConfigError extends Error {}
+
+function shopConfig(e: z.output<typeof envSchema>): ShopConfig {
+  if (e.SHOP === 'builtin') return { kind: 'builtin' };
+  const url = e.SHOP_DATABASE_URL;
+  if (!url) throw new ConfigError(`SHOP_DATABASE_URL: required when SHOP=${e.SHOP}`);
+  if (!/^mysql:\/\/[^\s/]+\/[A-Za-z0-9_$-]+(\?.*)?$/.test(url)) {
+    throw new ConfigError('SHOP_DATABASE_URL: expected mysql://user:pass@host:3306/database for dujiaoka');
+  }
+  return {
+    kind: e.SHOP, databaseUrl: url, timezone: e.SHOP_TIMEZONE, gateways: e.SHOP_GATEWAYS,
+    tablePrefix: e.SHOP_TABLE_PREFIX, autoWindowMs: e.SHOP_AUTO_WINDOW!, manualWindowMs: e.SHOP_MANUAL_WINDOW!,
+  };
+}
+
+function mailConfig(e: z.output<typeof envSchema>): Config['mail'] {
+  if (!e.SMTP_URL) {
+    if (e.MAIL_FROM) throw new ConfigError('SMTP_URL: required when MAIL_FROM is set');
+    return null;
+  }
+  if (!e.MAIL_FROM) throw new ConfigError('MAIL_FROM: required when SMTP_URL is set');
+  return { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, includeKeys: e.MAIL_INCLUDE_KEYS === 'on' };
+}
 
 /** Groups of settings that must be given together or not at all. */
 function group<T>(name: string, values: Record<string, string | undefined>, build: () => T): T | null {
@@ -161,12 +235,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     checkerTimeoutMs: e.CHECKER_TIMEOUT_MS,
     ticketSlaMinutes: e.TICKET_SLA_MINUTES,
     epayV1Trust: e.EPAY_V1_TRUST,
+    shop: shopConfig(e),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    mail: mailConfig(e),
+    shopGatewayEndpoints: { alipay: e.ALIPAY_GATEWAY ?? ALIPAY_PRODUCTION_GATEWAY, wechatV2: e.WECHATPAY_V2_URL },
     gateways: {
+      // ALIPAY_GATEWAY alone only names the endpoint (the production one unless set)
       alipay: group('Alipay', {
-        ALIPAY_GATEWAY: e.ALIPAY_GATEWAY, ALIPAY_APP_ID: e.ALIPAY_APP_ID,
-        ALIPAY_PRIVATE_KEY: e.ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY: e.ALIPAY_PUBLIC_KEY,
+        ALIPAY_APP_ID: e.ALIPAY_APP_ID, ALIPAY_PRIVATE_KEY: e.ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY: e.ALIPAY_PUBLIC_KEY,
       }, () => ({
-        gateway: e.ALIPAY_GATEWAY!, appId: e.ALIPAY_APP_ID!,
+        gateway: e.ALIPAY_GATEWAY ?? ALIPAY_PRODUCTION_GATEWAY, appId: e.ALIPAY_APP_ID!,
         merchantPrivateKey: e.ALIPAY_PRIVATE_KEY!, alipayPublicKey: e.ALIPAY_PUBLIC_KEY!,
       })),
       wechat: group('WeChat Pay', {

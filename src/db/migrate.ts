@@ -22,7 +22,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
 /** Empties every table: a fresh world for the next scenario file, without a new database. */
 export async function truncateAll(database: Database): Promise<void> {
   await database.db.execute(sql`
-    truncate table issued_keys, stock_keys, orders, products, legacy_orders, migration_ledger,
+    truncate table issued_keys, stock_keys, orders, products, legacy_orders, migration_ledger, shop_deliveries, mail_outbox,
       diagnoses, tickets, audit_log, agents, sweep_queue, sweep_runs, rate_limits, sandbox_answers, settings
     restart identity cascade`);
 }

@@ -230,6 +230,14 @@ export const sweepQueue = pgTable(
     lastVerdict: text('last_verdict'),
     /** closed by the sweep (its final verdict is lastVerdict); null while it is still to look at */
     doneAt: ts('done_at'),
+    /**
+     * What the sweep needs to know of the order without asking the shop (whose records may live in
+     * another database): its gateway (for the rate limit; null: none to ask), its product (an
+     * out-of-stock row waits for that product's stock) and its creation (the horizon counts from it).
+     */
+    channel: text('channel'),
+    sku: text('sku'),
+    orderCreatedAt: ts('order_created_at'),
   },
   (t) => [index('sweep_queue_due_idx').on(t.nextAt).where(sql`${t.doneAt} is null`)],
 );
@@ -267,6 +275,71 @@ export const sweepRuns = pgTable(
     durationMs: integer('duration_ms'),
   },
   (t) => [index('sweep_runs_started_idx').on(t.startedAt)],
+);
+
+/**
+ * Deliveries into a shop whose records live in a database of its own (dujiaoka's MySQL): the
+ * journal that makes two commits safe. A delivery is written here as `prepared` inside the shop's
+ * transaction, before the shop commits; after the shop commits, the diagnosis' own transaction
+ * marks it `committed` and writes the audit row and the buyer's email. A crash between the two
+ * commits leaves `prepared`: recovery then asks the shop whether the keys arrived (the order holds
+ * every key recorded here) and finishes the record, or marks it `rolled_back`. Only the one
+ * conditional update from `prepared` writes the audit row, so it is written exactly once.
+ */
+export const shopDeliveries = pgTable(
+  'shop_deliveries',
+  {
+    id: text('id').primaryKey(),
+    shop: text('shop').notNull(),
+    orderNo: text('order_no').notNull(),
+    diagnosisId: text('diagnosis_id').notNull(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id'),
+    state: text('state', { enum: ['prepared', 'committed', 'rolled_back'] }).notNull(),
+    preparedAt: ts('prepared_at').notNull(),
+    settledAt: ts('settled_at'),
+    /** what was delivered (counts, the shop's key row ids, keyed hashes of the keys: never a key) */
+    detail: jsonb('detail').notNull(),
+    /** what the diagnosis knew (verdict, facts, order facts): recovery rebuilds its record from it */
+    record: jsonb('record').notNull(),
+  },
+  (t) => [
+    index('shop_deliveries_prepared_idx').on(t.preparedAt).where(sql`${t.state} = 'prepared'`),
+    index('shop_deliveries_order_idx').on(t.orderNo),
+  ],
+);
+
+/**
+ * Emails to buyers, written in the transaction that records the delivery they announce and sent
+ * afterwards by the dispatcher (jobs/mail.ts): at most once per delivery (`deliveryKey` is unique,
+ * and a send that may have happened is never repeated), retried with backoff while it surely did not.
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** one email per delivery: the diagnosis (or shop delivery) that issued the keys */
+    deliveryKey: text('delivery_key').notNull(),
+    kind: text('kind', { enum: ['keys_delivered'] }).notNull(),
+    orderNo: text('order_no').notNull(),
+    toAddress: text('to_address').notNull(),
+    /** what the email says (order facts, counts, the link): never a key */
+    payload: jsonb('payload').notNull(),
+    /** the keys, encrypted, only when the operator opted in (MAIL_INCLUDE_KEYS=on) */
+    keysEnc: text('keys_enc'),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed', 'unknown'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAt: ts('next_at').notNull(),
+    /** when the current attempt started: a send that outlives its lease may have gone out */
+    sendingAt: ts('sending_at'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('mail_outbox_delivery_uq').on(t.deliveryKey),
+    index('mail_outbox_due_idx').on(t.nextAt).where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 /** What the sandbox upstreams answer, per order: kept in the database so every process plays the same world. */

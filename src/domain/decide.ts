@@ -1,4 +1,4 @@
-import type { PaymentEvidence, PaymentState } from '../gateways/types.ts';
+import type { PaymentEvidence, PaymentState } from './payment.ts';
 import type { Findings, IssuanceFinding, SupplierFacts } from './findings.ts';
 import { addMinutes } from './format.ts';
 import { ACTION_FOR } from './verdicts.ts';

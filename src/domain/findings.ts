@@ -1,4 +1,4 @@
-import type { PaymentEvidence } from '../gateways/types.ts';
+import type { PaymentEvidence } from './payment.ts';
 import type { Channel, OrderStatus } from './verdicts.ts';
 
 /**

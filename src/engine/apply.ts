@@ -7,7 +7,7 @@
 import type { Tx } from '../db/client.ts';
 import type { Decision } from '../domain/decide.ts';
 import type { Action, Verdict } from '../domain/verdicts.ts';
-import type { PaymentEvidence } from '../gateways/types.ts';
+import type { PaymentEvidence } from '../domain/payment.ts';
 import type { Services } from '../services.ts';
 import type { Actor } from '../actions/audit.ts';
 import { reissue, validKeyCount } from '../actions/reissue.ts';

@@ -4,7 +4,7 @@
  */
 import type { Channel } from '../domain/verdicts.ts';
 import { UpstreamError } from '../net/types.ts';
-import type { Exchange, FaultKind, PaymentEvidence } from './types.ts';
+import type { Exchange, FaultKind, PaymentEvidence } from '../domain/payment.ts';
 import type { Reading } from './reading.ts';
 import { truncateBody } from './redact.ts';
 import { tradeIds } from './reading.ts';

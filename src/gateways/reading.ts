@@ -2,7 +2,7 @@
  * What a protocol's interpreter makes of a verified answer: normalised facts, or a fault. Either
  * way it keeps the trade numbers the answer named, so untrusted evidence still shows them.
  */
-import type { FaultKind, PaymentState } from './types.ts';
+import type { FaultKind, PaymentState } from '../domain/payment.ts';
 
 export type TradeIds = { tradeNo?: string; outTradeNo?: string };
 

@@ -7,7 +7,7 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { orders, products, sandboxAnswers } from '../db/schema.ts';
 import type { Channel } from '../domain/verdicts.ts';
-import type { TradeRef } from '../gateways/types.ts';
+import type { TradeRef } from '../domain/payment.ts';
 import type { GatewayAnswer, SandboxTrade, SandboxWorld, SupplierAnswer } from './types.ts';
 
 export function createDbSandboxWorld(db: Db): SandboxWorld {

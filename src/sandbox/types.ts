@@ -1,5 +1,5 @@
 import type { Channel } from '../domain/verdicts.ts';
-import type { TradeRef } from '../gateways/types.ts';
+import type { TradeRef } from '../domain/payment.ts';
 
 /** What a scenario says a gateway will answer for one order (../shared/spec/scenarios.md). */
 export const GATEWAY_STATES = [

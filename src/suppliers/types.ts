@@ -1,4 +1,4 @@
-import type { Exchange, FaultKind } from '../gateways/types.ts';
+import type { Exchange, FaultKind } from '../domain/payment.ts';
 
 /**
  * What an upstream card-key supplier said about one order's fulfilment.

@@ -1,4 +1,4 @@
-import type { PaymentEvidence } from '../../src/gateways/types.ts';
+import type { PaymentEvidence } from '../../src/domain/payment.ts';
 import type {
   Finding,
   Findings,

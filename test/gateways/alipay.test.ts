@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlipayGateway, type AlipayConfig } from '../../src/gateways/alipay/index.ts';
 import { alipaySignContent, signedSubstring } from '../../src/gateways/alipay/protocol.ts';
 import { verifySha256WithRsa } from '../../src/gateways/rsa.ts';
-import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../src/gateways/types.ts';
+import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../src/domain/payment.ts';
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
 import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';

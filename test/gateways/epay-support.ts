@@ -3,7 +3,7 @@
  * recorded at, their trade, the adapter config and the fixture file shape.
  */
 import type { EpayConfig } from '../../src/gateways/epay/client.ts';
-import type { TradeRef } from '../../src/gateways/types.ts';
+import type { TradeRef } from '../../src/domain/payment.ts';
 import type { GatewayAnswer, SandboxTrade } from '../../src/sandbox/types.ts';
 import { ORDER_NO, keys, sandboxTrade } from './support.ts';
 

@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { createEpayGateway, type EpayConfig } from '../../src/gateways/epay/client.ts';
 import { rsaSign } from '../../src/gateways/epay/sign.ts';
-import type { TradeRef } from '../../src/gateways/types.ts';
+import type { TradeRef } from '../../src/domain/payment.ts';
 import type { HttpClient, HttpRequest } from '../../src/net/types.ts';
 import { epaySandbox } from '../../src/sandbox/gateways/epay.ts';
 import type { GatewayAnswer } from '../../src/sandbox/types.ts';

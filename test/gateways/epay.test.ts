@@ -3,7 +3,7 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEpayGateway } from '../../src/gateways/epay/client.ts';
 import { canonicalString, md5Sign, md5Verify, rsaSign } from '../../src/gateways/epay/sign.ts';
-import type { PaymentEvidence, TradeRef } from '../../src/gateways/types.ts';
+import type { PaymentEvidence, TradeRef } from '../../src/domain/payment.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
 import { GATEWAY_STATES, type GatewayAnswer, type GatewayAnswerState } from '../../src/sandbox/types.ts';
 import {

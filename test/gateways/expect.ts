@@ -1,7 +1,7 @@
 /** Assertions the gateway contract tests share (apart from ./support.ts, which recorders run outside vitest). */
 import { expect } from 'vitest';
 import type { Channel } from '../../src/domain/verdicts.ts';
-import type { FaultKind, PaymentEvidence } from '../../src/gateways/types.ts';
+import type { FaultKind, PaymentEvidence } from '../../src/domain/payment.ts';
 
 /**
  * @example

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import type { HttpClient, HttpResponse } from '../../src/net/types.ts';
 import type { GatewayAnswer } from '../../src/sandbox/types.ts';
-import type { TradeRef } from '../../src/gateways/types.ts';
+import type { TradeRef } from '../../src/domain/payment.ts';
 import { createAlipayGateway } from '../../src/gateways/alipay/gateway.ts';
 import { createWechatPayGateway } from '../../src/gateways/wechatpay/gateway.ts';
 import { QUERY_RESPONSE_KEY, signedAlipayBody } from '../../src/gateways/alipay/protocol.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWechatPayGateway, type WechatPayConfig } from '../../src/gateways/wechatpay/index.ts';
 import { parseAuthorization, requestSignString } from '../../src/gateways/wechatpay/protocol.ts';
 import { verifySha256WithRsa } from '../../src/gateways/rsa.ts';
-import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../src/gateways/types.ts';
+import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../src/domain/payment.ts';
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
 import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';

@@ -3,7 +3,8 @@
  * RSA2-signed request, response verified over its exact raw substring with the Alipay public key.
  */
 import type { HttpClient, HttpResponse } from '../../net/types.ts';
-import type { Exchange, FaultKind, PaymentEvidence, PaymentGateway, TradeRef } from '../types.ts';
+import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
+import type { PaymentGateway } from '../types.ts';
 import { pemFromBase64 } from '../rsa.ts';
 import { redactForm, redactUrl, truncateBody } from '../redact.ts';
 import {

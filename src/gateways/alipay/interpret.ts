@@ -2,7 +2,7 @@
  * Turns a verified `alipay_trade_query_response` (or `error_response`) object into a normalised
  * state, or a fault. Pure: signature checking happens before, in the adapter.
  */
-import type { FaultKind, TradeRef } from '../types.ts';
+import type { FaultKind, TradeRef } from '../../domain/payment.ts';
 import { nonEmpty, tradeIds, type Reading } from '../reading.ts';
 import { parseYuanToCents } from '../money.ts';
 import { parseBeijingDateTime } from './protocol.ts';

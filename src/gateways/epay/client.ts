@@ -1,6 +1,7 @@
 import type { HttpClient, HttpResponse } from '../../net/types.ts';
 import { UpstreamError } from '../../net/types.ts';
-import type { Exchange, FaultKind, PaymentEvidence, PaymentGateway, TradeRef } from '../types.ts';
+import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
+import type { PaymentGateway } from '../types.ts';
 import { redactUrl, truncateBody } from '../redact.ts';
 import { faultKindOf } from '../evidence.ts';
 import { pemFromBase64 } from '../rsa.ts';

@@ -1,4 +1,4 @@
-import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../types.ts';
+import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../domain/payment.ts';
 import { parseYuanToCents } from '../money.ts';
 import { beijingToIso } from './beijing-time.ts';
 import { phpString } from './sign.ts';

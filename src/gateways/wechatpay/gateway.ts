@@ -3,7 +3,8 @@
  * answer verified with the platform key its Wechatpay-Serial names, inside the clock-skew window.
  */
 import type { HttpClient, HttpResponse } from '../../net/types.ts';
-import type { Exchange, FaultKind, PaymentEvidence, PaymentGateway, TradeRef } from '../types.ts';
+import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
+import type { PaymentGateway } from '../types.ts';
 import { pemFromBase64, verifySha256WithRsa } from '../rsa.ts';
 import { truncateBody } from '../redact.ts';
 import {

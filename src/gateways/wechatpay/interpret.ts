@@ -2,7 +2,7 @@
  * Reads a verified WeChat Pay v3 query answer (status + parsed JSON) into a normalised state or a
  * fault. Pure: signature and timestamp checks happen before, in the adapter.
  */
-import type { FaultKind, PaymentState, TradeRef } from '../types.ts';
+import type { FaultKind, PaymentState, TradeRef } from '../../domain/payment.ts';
 import { nonEmpty, tradeIds, type Reading, type TradeIds } from '../reading.ts';
 
 const STATES: Record<string, PaymentState> = {

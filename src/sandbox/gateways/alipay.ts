@@ -14,7 +14,7 @@
 import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
-import type { TradeRef } from '../../gateways/types.ts';
+import type { TradeRef } from '../../domain/payment.ts';
 import { centsToYuan } from '../../gateways/money.ts';
 import { signSha256WithRsa } from '../../gateways/rsa.ts';
 import {

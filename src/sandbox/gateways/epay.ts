@@ -18,7 +18,7 @@
  */
 import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
-import type { TradeRef } from '../../gateways/types.ts';
+import type { TradeRef } from '../../domain/payment.ts';
 import { centsToYuan } from '../../gateways/money.ts';
 import { isoToBeijing } from '../../gateways/epay/beijing-time.ts';
 import { md5Verify, rsaSign, rsaVerify } from '../../gateways/epay/sign.ts';

@@ -13,7 +13,7 @@
 import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
-import type { TradeRef } from '../../gateways/types.ts';
+import type { TradeRef } from '../../domain/payment.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../gateways/rsa.ts';
 import {
   AUTH_SCHEME, parseAuthorization, randomNonce, requestSignString, responseSignString, unixSeconds,

@@ -1,4 +1,4 @@
-import type { Exchange, FaultKind } from '../../gateways/types.ts';
+import type { Exchange, FaultKind } from '../../domain/payment.ts';
 import type { SupplierEvidence } from '../types.ts';
 import { cardSecret } from './cards.ts';
 import {

@@ -1,4 +1,4 @@
-import type { Exchange, FaultKind } from '../../gateways/types.ts';
+import type { Exchange, FaultKind } from '../../domain/payment.ts';
 import { truncateBody } from '../../gateways/redact.ts';
 import type { HttpClient, HttpResponse } from '../../net/types.ts';
 import { UpstreamError } from '../../net/types.ts';
