@@ -18,6 +18,9 @@ export function sandboxCredentials(baseUrl: string) {
       merchantSerialNo: keys.wechatpay.merchantSerialNo, merchantPrivateKey: keys.wechatpay.merchantPrivateKey,
       platformSerial: keys.wechatpay.platformSerial, platformPublicKey: keys.wechatpay.platformPublicKey,
     },
+    wechatpayV2: {
+      url: `${baseUrl}/sandbox/wechatpay-v2`, appid: keys.wechatpayV2.appid, mchid: keys.wechatpayV2.mchid, key: keys.wechatpayV2.key,
+    },
     epay: {
       apiUrl: `${baseUrl}/sandbox/epay/`, pid: keys.epay.pid, key: keys.epay.key,
       merchantPrivateKey: keys.epay.merchantPrivateKey, platformPublicKey: keys.epay.platformPublicKey,
