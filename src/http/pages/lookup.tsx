@@ -23,13 +23,17 @@ export function LookupForm(p: LookupProps) {
           <label for="orderNo">{t.orderNo}</label>
           <input
             id="orderNo" name="orderNo" type="text" inputmode="text" required maxlength={64} autocapitalize="characters"
-            spellcheck={false} value={p.orderNo ?? ''} aria-describedby="orderNo-hint" autofocus
+            spellcheck={false} value={p.orderNo ?? ''} aria-describedby="orderNo-hint" autofocus={!p.orderNo}
           />
           <p id="orderNo-hint" class="hint">{t.orderNoHint}</p>
         </div>
         <div class="field">
           <label for="secret">{t.secret}</label>
-          <input id="secret" name="secret" type="password" required maxlength={64} autocomplete="off" aria-describedby="secret-hint" />
+          {/* with the order number pre-filled (the buyer's email links here), the secret is what is left to type */}
+          <input
+            id="secret" name="secret" type="password" required maxlength={64} autocomplete="off" aria-describedby="secret-hint"
+            autofocus={!!p.orderNo}
+          />
           <p id="secret-hint" class="hint">{t.secretHint}</p>
         </div>
         <button type="submit" class="primary">{t.submit}</button>

@@ -12,6 +12,7 @@ import { and, eq } from 'drizzle-orm';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { customerCheck, revealKeys } from '../../engine/customer-check.ts';
 import { escalate } from '../../actions/escalate.ts';
+import { isOrderNo } from '../../domain/order-number.ts';
 import { tickets } from '../../db/schema.ts';
 import type { Services } from '../../services.ts';
 import type { AppEnv } from '../env.ts';
@@ -69,7 +70,14 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }),
   );
 
-  app.get('/', (c) => lookupPage(c, 200, langOf(c.req.query('lang'))));
+  app.get('/', (c) => {
+    const lang = langOf(c.req.query('lang'));
+    // the buyer's email links here with the order number to pre-fill (mail/outbox.ts); anything else is ignored
+    const q = c.req.query('orderNo');
+    const orderNo = q !== undefined && isOrderNo(q) ? q : undefined;
+    const here = orderNo ? `/?orderNo=${orderNo}` : '/';
+    return render(c, 200, lang, strings(lang).submit, here, <LookupForm lang={lang} csrf={csrfToken(c)} orderNo={orderNo} />);
+  });
 
   app.post('/lookup', async (c) => {
     const lang = langOf(c.req.query('lang'));
