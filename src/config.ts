@@ -191,6 +191,8 @@ function mailConfig(e: z.output<typeof envSchema>): Config['mail'] {
     return null;
   }
   if (!e.MAIL_FROM) throw new ConfigError('MAIL_FROM: required when SMTP_URL is set');
+  // links in buyers' emails must reach the check page from outside, never http://localhost
+  if (!e.PUBLIC_URL) throw new ConfigError('PUBLIC_URL: required when SMTP_URL is set (the check page\'s public address, linked in buyer emails)');
   return { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, includeKeys: e.MAIL_INCLUDE_KEYS === 'on' };
 }
 

@@ -1,6 +1,8 @@
 /**
- * Builds everything the verbs need, once, from the configuration: used alike by the HTTP server,
- * the CLI, the sweep and the scenario runner. No module reads process.env.
+ * The composition root: builds everything the verbs need, once, from the configuration, and is the
+ * only place that chooses implementations (the shop's records: the built-in store or a connected
+ * shop; each gateway: the real one, the shop's own credentials, or the in-process sandbox). Used
+ * alike by the HTTP server, the CLI, the sweep and the scenario runner. No module reads process.env.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,17 +13,27 @@ import { createSecretBox, newMasterKey, type SecretBox } from './crypto/secret-b
 import type { Channel } from './domain/verdicts.ts';
 import type { PaymentGateway } from './gateways/types.ts';
 import type { SupplierClient } from './suppliers/types.ts';
-import { createUpstreams, type Upstreams } from './gateways/index.ts';
+import { createGatewayFactory, type GatewayFactory } from './gateways/index.ts';
+import { createGatewayDirectory, type GatewayDirectory } from './gateways/directory.ts';
+import { createFuluSupplier } from './suppliers/fulu/client.ts';
 import { createDbSandboxWorld } from './sandbox/db-world.ts';
+import { sandboxCredentials } from './sandbox/credentials.ts';
 import { listenSandbox, type SandboxListener } from './sandbox/listener.ts';
 import type { SandboxContext } from './sandbox/types.ts';
+import type { ShopCredentials, ShopPort } from './shops/port.ts';
+import { createBuiltinShop } from './shops/builtin/index.ts';
+import { openDujiaokaShop } from './shops/dujiaoka/index.ts';
 
 export interface Services {
   config: Config;
+  /** order-doctor's own database (diagnoses, tickets, audit, sweep queue; the built-in store's tables too) */
   database: Database;
   box: SecretBox;
   now: () => Date;
-  gateways: Record<Channel, PaymentGateway>;
+  /** the shop's records: the built-in store, or the connected shop's own database */
+  shop: ShopPort;
+  /** which gateway answers for which order */
+  gateways: GatewayDirectory;
   supplier: SupplierClient;
   /** present when at least one upstream is the in-process sandbox */
   sandbox: SandboxContext | null;
@@ -47,29 +59,87 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const { secret, generated } = masterSecret(config);
   const box = await createSecretBox(secret);
   const now = opts.now ?? (() => new Date());
+  const factory = createGatewayFactory({ now, circuitBreaker: config.circuitBreaker });
 
-  const needsSandbox = Object.values(config.gateways).some((g) => g === null);
+  const shop = config.shop.kind === 'builtin'
+    ? createBuiltinShop({ database, box })
+    : await openDujiaokaShop(config.shop, { database, box, now });
+
+  // The sandbox plays the built-in store's worlds; it knows nothing of a connected shop's orders,
+  // so for a real shop an unconfigured channel stays unverifiable instead of asking the sandbox.
+  const playsWorld = shop.kind === 'builtin';
+  const needsSandbox = playsWorld && Object.values(config.gateways).some((g) => g === null);
   const sandbox: SandboxContext | null = needsSandbox
     ? { world: createDbSandboxWorld(database.db), now, latencyMs: config.sandboxLatencyMs }
     : null;
   let listener: SandboxListener | null = null;
   if (sandbox) listener = await listenSandbox(sandbox);
-  const upstreams: Upstreams = createUpstreams(config, { now, sandboxUrl: listener?.baseUrl ?? null });
+
+  const fixed = fixedGateways(config, factory, listener?.baseUrl ?? null);
+  const gateways = createGatewayDirectory({
+    fixed,
+    shopChannels: config.shop.kind !== 'builtin' && config.shop.gateways === 'shop' ? () => shop.channels() : undefined,
+    build: (c) => gatewayFromShop(c, config, factory),
+    now,
+  });
 
   return {
     config,
     database,
     box,
     now,
-    gateways: upstreams.gateways,
-    supplier: upstreams.supplier,
+    shop,
+    gateways,
+    supplier: supplierClient(config, factory, listener?.baseUrl ?? null, now),
     sandbox,
     sandboxUrl: listener?.baseUrl ?? null,
     demoSecret: generated,
     async close() {
-      await upstreams.close();
+      await factory.close();
       await listener?.close();
+      await shop.close();
       if (!opts.database) await database.close();
+    },
+  };
+}
+
+/** Per channel: the gateway order-doctor's settings name, else the sandbox (when it runs), else none. */
+function fixedGateways(config: Config, factory: GatewayFactory, sandboxUrl: string | null): Partial<Record<Channel, PaymentGateway>> {
+  const g = config.gateways;
+  const sb = sandboxUrl ? sandboxCredentials(sandboxUrl) : null;
+  const out: Partial<Record<Channel, PaymentGateway>> = {};
+  const alipay = g.alipay ?? sb?.alipay;
+  if (alipay) out.alipay = factory.alipay(alipay);
+  const wechat = g.wechat ?? (sb ? {
+    baseUrl: sb.wechatpay.baseUrl, mchid: sb.wechatpay.mchid, appid: sb.wechatpay.appid,
+    merchantSerialNo: sb.wechatpay.merchantSerialNo, merchantPrivateKey: sb.wechatpay.merchantPrivateKey,
+    platformKeys: { [sb.wechatpay.platformSerial]: sb.wechatpay.platformPublicKey },
+  } : null);
+  if (wechat) out.wechat = factory.wechat(wechat);
+  const epay = g.epay ?? (sb ? { ...sb.epay, version: 'v2' as const } : null);
+  if (epay) out.epay = factory.epay(epay);
+  return out;
+}
+
+/** A gateway from credentials the shop keeps (SHOP_GATEWAYS=shop), at the configured endpoints. */
+function gatewayFromShop(c: ShopCredentials, config: Config, factory: GatewayFactory): PaymentGateway {
+  switch (c.protocol) {
+    case 'alipay':
+      return factory.alipay({ gateway: config.shopGatewayEndpoints.alipay, appId: c.appId, merchantPrivateKey: c.merchantPrivateKey, alipayPublicKey: c.alipayPublicKey });
+    case 'wechatpay-v2':
+      return factory.wechatV2({ url: config.shopGatewayEndpoints.wechatV2, appid: c.appid, mchid: c.mchid, key: c.key });
+    case 'epay-v1':
+      return factory.epay({ apiUrl: c.apiUrl, pid: c.pid, version: 'v1', key: c.key });
+  }
+}
+
+/** The card-key supplier: configured, else the sandbox; a connected shop without one never asks (no supplier goods). */
+function supplierClient(config: Config, factory: GatewayFactory, sandboxUrl: string | null, now: () => Date): SupplierClient {
+  const cfg = config.gateways.supplier ?? (sandboxUrl ? sandboxCredentials(sandboxUrl).supplier : null);
+  if (cfg) return createFuluSupplier(cfg, { http: factory.client('supplier'), now });
+  return {
+    async query() {
+      return { trust: 'untrusted', fault: { kind: 'protocol', message: 'no supplier configured (SUPPLIER_GATEWAY)' }, exchange: [], attempts: 0, ms: 0 };
     },
   };
 }

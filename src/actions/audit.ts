@@ -1,4 +1,4 @@
-import type { Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
 export interface Actor {
@@ -6,9 +6,9 @@ export interface Actor {
   id?: string;
 }
 
-/** Writes one audit row inside the caller's transaction: the action and its record land together. */
+/** Writes one audit row, inside the caller's transaction when given one: the action and its record land together. */
 export async function audit(
-  tx: Tx,
+  tx: Tx | Db,
   row: { at: Date; actor: Actor; action: string; orderNo?: string; diagnosisId?: string; detail: Record<string, unknown> },
 ): Promise<void> {
   await tx.insert(auditLog).values({

@@ -31,6 +31,7 @@ export const issuanceChecker: Checker<IssuanceResult> = {
       replacementsUsed: keys.filter((k) => k.replacement).length,
       maxReplacements: product.maxReplacements,
       stockAvailable: Math.min(stockAvailable, missing),
+      ...(lookup.holdings.manual ? { manual: lookup.holdings.manual } : {}),
     };
     // the supplier is asked only about an order still missing keys
     if (product.fulfilment !== 'supplier' || missing === 0) return { finding, supplierKeys: [] };

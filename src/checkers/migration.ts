@@ -2,9 +2,8 @@
  * The legacy-migration checker: what the pre-migration platform's record and the migration ledger
  * say about this order, and whether they agree with the migrated order.
  */
-import { and, eq } from 'drizzle-orm';
 import type { MigrationFinding } from '../domain/findings.ts';
-import { issuedKeys } from '../db/schema.ts';
+import { legacyKeys } from '../domain/legacy.ts';
 import type { Checker } from './types.ts';
 
 export const migrationChecker: Checker<MigrationFinding> = {
@@ -29,14 +28,11 @@ export const migrationChecker: Checker<MigrationFinding> = {
     if (legacy.status === 'refunded' && order.status !== 'refunded') fields.push('payment');
     if (fields.length) return { kind: 'conflict', legacyOrderNo, fields, batch };
 
-    const legacyKeys: string[] = legacy.keyCount ? JSON.parse(await svc.box.decrypt(legacy.keysEnc)) : [];
-    const held = await svc.database.db
-      .select({ hash: issuedKeys.secretHash })
-      .from(issuedKeys)
-      .where(and(eq(issuedKeys.orderId, order.id), eq(issuedKeys.status, 'delivered')));
+    // what the order holds came with the lookup (keyed hashes, never the keys)
+    const held = (lookup.holdings?.keys ?? []).filter((k) => k.status === 'delivered');
     const heldHashes = new Set(held.map((h) => h.hash));
     let missing = 0;
-    for (const key of legacyKeys) if (!heldHashes.has(await svc.box.keyHash(key))) missing++;
+    for (const key of await legacyKeys(svc.box, legacy)) if (!heldHashes.has(await svc.box.keyHash(key))) missing++;
     missing = Math.min(missing, Math.max(0, order.quantity - held.length));
     return {
       kind: 'migrated',

@@ -1,6 +1,6 @@
 /**
  * The payment checker: asks the order's own gateway, over its real signed protocol, whether,
- * when and how much was paid.
+ * when and how much was paid: the gateway the directory names for it (services.ts wires which).
  */
 import type { PaymentFinding } from '../domain/findings.ts';
 import type { Checker } from './types.ts';
@@ -10,7 +10,10 @@ export const paymentChecker: Checker<PaymentFinding> = {
   async run({ svc, lookup, signal }) {
     const { order } = lookup;
     if (!order) throw new Error('no order to ask the gateway about');
+    const choice = await svc.gateways.forOrder(order);
+    // no way to ask (a gateway we do not speak, or no credentials): the decision says who must look
+    if ('unverifiable' in choice) return choice;
     // whether the answer may be believed is the decision's (domain/decide.ts trustsPaymentClaim)
-    return { evidence: await svc.gateways[order.channel].query({ orderNo: order.orderNo }, { signal }) };
+    return { evidence: await choice.gateway.query({ orderNo: order.orderNo }, { signal }) };
   },
 };

@@ -1,5 +1,5 @@
 import type { Finding } from '../domain/findings.ts';
-import type { Lookup } from '../engine/lookup.ts';
+import type { Lookup } from '../domain/order.ts';
 import type { Services } from '../services.ts';
 
 export interface CheckerContext {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { createServices } from '../services.ts';
 import { createAgent } from '../engine/agents.ts';
-import { parse, UsageError } from './main.ts';
+import { parse, UsageError } from './args.ts';
 
 export async function agentsCommand(args: string[], config: Config): Promise<number> {
   const { positionals, values } = parse(args, { name: { type: 'string' } });

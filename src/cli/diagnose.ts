@@ -1,14 +1,13 @@
 import type { Config } from '../config.ts';
 import { createServices } from '../services.ts';
 import { diagnose } from '../engine/diagnose.ts';
-import { ORDER_NO_PATTERN, resolveOrder } from '../engine/resolve.ts';
-import { parse, UsageError } from './main.ts';
+import { resolveOrder } from '../engine/resolve.ts';
+import { orderNoArg, parse, UsageError } from './args.ts';
 
 export async function diagnoseCommand(args: string[], config: Config): Promise<number> {
   const { positionals, values } = parse(args, { apply: { type: 'boolean' }, json: { type: 'boolean' } });
-  const orderNo = positionals[0];
-  if (!orderNo || positionals.length > 1) throw new UsageError('usage: order-doctor diagnose <orderNo> [--apply] [--json]');
-  if (!ORDER_NO_PATTERN.test(orderNo)) throw new UsageError(`'${orderNo}': not an order number (4-64 letters, digits, - or _)`);
+  if (!positionals[0] || positionals.length > 1) throw new UsageError('usage: order-doctor diagnose <orderNo> [--apply] [--json]');
+  const orderNo = orderNoArg(positionals[0]);
   const svc = await createServices(config);
   try {
     const lookup = await resolveOrder(svc, orderNo);

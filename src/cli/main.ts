@@ -1,4 +1,3 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
@@ -7,8 +6,7 @@ import { scenariosCommand } from './scenarios.ts';
 import { agentsCommand } from './agents.ts';
 import { sweepCommand } from './sweep.ts';
 import { reportCommand } from './report.ts';
-
-export class UsageError extends Error {}
+import { UsageError } from './args.ts';
 
 const USAGE = `usage: order-doctor <command>
   serve [--world FILE]                 HTTP server on PORT (default 8787) with the sandbox upstreams
@@ -18,16 +16,6 @@ const USAGE = `usage: order-doctor <command>
   report [--since 7d] [--json]         outcomes: verdicts, actions, self-service rate, pay-to-key times
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
   agents create --name NAME            create an agent and print its API token once`;
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-export function parse(args: string[], options: Options) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
-  }
-}
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

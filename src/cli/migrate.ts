@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { openConfiguredDatabase } from '../services.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { parse } from './main.ts';
+import { parse } from './args.ts';
 
 export async function migrateCommand(args: string[], config: Config): Promise<number> {
   parse(args, {});

@@ -8,7 +8,7 @@ import { formatTime } from '../domain/format.ts';
 import { outcomeReport, type OutcomeReport } from '../reports/outcomes.ts';
 import { createServices } from '../services.ts';
 import { formatDuration } from './duration.ts';
-import { parse, UsageError } from './main.ts';
+import { parse, UsageError } from './args.ts';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -1,5 +1,5 @@
 import { readScenarios, runScenarios, ScenarioFileError, type CheckLine } from '../world/run-scenarios.ts';
-import { parse, UsageError } from './main.ts';
+import { parse, UsageError } from './args.ts';
 
 /** Exit 0 when every expectation holds, 1 when any differs, 2 on an invalid file. */
 export async function scenariosCommand(args: string[]): Promise<number> {

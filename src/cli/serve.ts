@@ -10,9 +10,14 @@ import { loadWorld, WorldNotEmptyError } from '../world/load.ts';
 import { parseScenario, type World } from '../world/schema.ts';
 import { orders } from '../db/schema.ts';
 import { extendApp } from '../http/extensions.ts';
-import { parse, UsageError } from './main.ts';
+import { parse, UsageError } from './args.ts';
 import { startSweepLoop } from '../jobs/schedule-loop.ts';
 import { sweepHealth } from '../jobs/run-record.ts';
+import { startMailLoop } from '../jobs/mail.ts';
+import { recoverDeliveries } from '../engine/recover.ts';
+
+/** How often `serve` sends the buyer emails waiting in the outbox. */
+const MAIL_INTERVAL_MS = 5_000;
 
 const DEMO_WORLD = fileURLToPath(new URL('../../fixtures/demo-world.json', import.meta.url));
 
@@ -31,9 +36,12 @@ export async function serveCommand(args: string[], config: () => Config): Promis
     throw err;
   }
   const app = createApp(svc, { extend: (a) => extendApp(a, svc), healthExtras: () => sweepHealth(svc.database) });
+  // a crash between a shop's commit and ours left deliveries half-recorded: finish them first
+  if (svc.shop.separate) await recoverDeliveries(svc, { log: console.error });
   const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);
+  const mails = svc.config.mail ? startMailLoop(svc, MAIL_INTERVAL_MS) : null;
   const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {
-    console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}${svc.sandbox ? ', sandbox upstreams' : ''})`);
+    console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}, shop: ${svc.shop.kind}${svc.sandbox ? ', sandbox upstreams' : ''}${svc.config.mail ? ', buyer emails on' : ''})`);
   });
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -45,6 +53,7 @@ export async function serveCommand(args: string[], config: () => Config): Promis
     process.once('SIGTERM', stop);
   });
   await sweeps?.stop();
+  await mails?.stop();
   await svc.close();
   return 0;
 }
@@ -70,7 +79,7 @@ async function seed(svc: Services, world: World | undefined) {
   let toLoad = world;
   if (!toLoad) {
     const [row] = await svc.database.db.select({ n: sql<number>`count(*)::int` }).from(orders);
-    if (Number(row?.n) > 0 || svc.database.kind !== 'pglite') return;
+    if (Number(row?.n) > 0 || svc.database.kind !== 'pglite' || svc.shop.kind !== 'builtin') return;
     toLoad = readWorld(DEMO_WORLD);
   }
   const shiftMs = svc.now().getTime() - Date.parse(toLoad.now);

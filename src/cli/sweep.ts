@@ -7,8 +7,10 @@ import type { Config } from '../config.ts';
 import { createServices } from '../services.ts';
 import { runSweep, type SweepSummary } from '../jobs/sweep.ts';
 import { countDue } from '../jobs/select.ts';
+import { restockedSkus } from '../jobs/claim.ts';
 import { progressLine } from './progress.ts';
-import { parse, UsageError } from './main.ts';
+import { dispatchMail } from '../jobs/mail.ts';
+import { parse, UsageError } from './args.ts';
 
 export async function sweepCommand(args: string[], config: Config): Promise<number> {
   const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } });
@@ -19,7 +21,9 @@ export async function sweepCommand(args: string[], config: Config): Promise<numb
   let lastDraw = 0;
   try {
     // the bar's total: what is due now (an estimate: other sweepers may take some meanwhile)
-    const total = tty && !dryRun ? await countDue(svc.database, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs }) : 0;
+    const total = tty && !dryRun
+      ? await countDue(svc, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs, restocked: await restockedSkus(svc) })
+      : 0;
     const started = performance.now();
     const summary = await runSweep(svc, {
       sweeperId: `cli:${hostname()}:${process.pid}`,
@@ -39,6 +43,8 @@ export async function sweepCommand(args: string[], config: Config): Promise<numb
         : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
+    // a sweep run from cron tells the buyers it delivered to (serve's own loop does it otherwise)
+    if (!dryRun && svc.config.mail) await dispatchMail(svc);
     console.log(values.json ? JSON.stringify(jsonLine(summary)) : humanSummary(summary, dryRun));
     return 0;
   } finally {

@@ -65,7 +65,8 @@ export const orders = pgTable(
     sku: text('sku').notNull().references(() => products.sku),
     quantity: integer('quantity').notNull(),
     amountCents: integer('amount_cents').notNull(),
-    channel: text('channel', { enum: ['alipay', 'wechat', 'epay'] }).notNull(),
+    /** alipay, wechat, epay; or a payment method order-doctor cannot query (stripe, paypal, usdt) */
+    channel: text('channel', { enum: ['alipay', 'wechat', 'epay', 'stripe', 'paypal', 'usdt'] }).notNull(),
     status: text('status', { enum: ['pending', 'paid', 'delivered', 'closed', 'refunded'] }).notNull(),
     createdAt: ts('created_at').notNull(),
     paidAt: ts('paid_at'),

@@ -35,6 +35,8 @@ export interface DecisionFacts {
   paymentState?: string;
   tradeNo?: string;
   channel?: string;
+  /** PAYMENT_UNVERIFIABLE: the shop's name for the payment method order-doctor cannot ask */
+  paymentMethod?: string;
 }
 
 export interface Decision {
@@ -48,6 +50,8 @@ export interface Decision {
 
 /** `reason` values decide() sets itself (the explanation maps them to words). */
 export const REASON_MIGRATION_RECORD_LOST = 'migration_record_lost';
+/** manual goods the shop's owner marked as failed (dujiaoka status 5): a person must look */
+export const REASON_MANUAL_FAILED = 'manual_failed';
 
 function verdictOf(verdict: Verdict, facts: DecisionFacts, neededPayment: boolean): Decision {
   return { verdict, action: ACTION_FOR[verdict], facts: dropUndefined(facts), neededPayment };
@@ -72,6 +76,17 @@ export function decide(f: Findings, policy: TrustPolicy): Decision {
   // decideWithoutPayment returns a decision whenever the order or a usable issuance is missing
   const order = f.order!;
   const issuance = f.issuance;
+
+  // Rule 4, first: no way at all to ask this order's gateway. A person must check the payment.
+  const pay = f.payment;
+  if (pay?.ok && 'unverifiable' in pay.data) {
+    const u = pay.data.unverifiable;
+    return verdictOf(
+      'PAYMENT_UNVERIFIABLE',
+      { reason: u.reason, channel: u.channel ?? order.channel ?? undefined, paymentMethod: u.method ?? order.paymentMethod },
+      true,
+    );
+  }
 
   // Rule 4: evidence the rest of the rules need but cannot trust.
   if (!issuance || !issuance.ok) {
@@ -132,15 +147,18 @@ export function decide(f: Findings, policy: TrustPolicy): Decision {
     );
   }
 
-  // Rule 7: the supplier is still working on it; the delivery window says whether that is normal.
-  if (supplier && (supplier.state === 'processing' || supplier.state === 'untreated')) {
+  // Rule 7: the supplier (or, for manual goods, the shop's owner) is still working on it; the
+  // delivery window says whether that is normal. Manual goods are never issued automatically.
+  const byHand = order.fulfilment === 'manual' && missing > 0;
+  if (byHand || (supplier && (supplier.state === 'processing' || supplier.state === 'untreated'))) {
     // no paid time at all would be odd; the order's creation is the earliest safe stand-in
     const start = paidAt ?? order.createdAt;
     const deliveryDueAt = addMinutes(start, order.deliveryWindowMinutes);
-    const inWindow = Date.parse(f.now) < Date.parse(deliveryDueAt);
+    const failed = byHand && held.manual === 'failed';
+    const inWindow = !failed && Date.parse(f.now) < Date.parse(deliveryDueAt);
     return verdictOf(
       inWindow ? 'DELIVERY_IN_PROGRESS' : 'DELIVERY_DELAYED',
-      { ...paidFacts, deliveryDueAt, reason: supplier.reason },
+      { ...paidFacts, deliveryDueAt, reason: failed ? REASON_MANUAL_FAILED : supplier?.reason },
       true,
     );
   }
@@ -255,6 +273,7 @@ function readPayment(f: Findings, policy: TrustPolicy): PaymentRead {
   const p = f.payment;
   if (!p) return { usable: false, problem: 'payment: not checked' };
   if (!p.ok) return { usable: false, problem: `payment: ${p.skipped ? 'skipped' : p.error}` };
+  if (!('evidence' in p.data)) return { usable: false, problem: 'payment: no gateway to ask' };
   const ev = p.data.evidence;
   if (ev.trust === 'untrusted') {
     return { usable: false, problem: `payment: ${ev.fault?.kind ?? 'untrusted'}`, channel: ev.channel };
@@ -274,7 +293,7 @@ function readPayment(f: Findings, policy: TrustPolicy): PaymentRead {
 }
 
 /** A supplier product whose issuance carries no supplier answer is treated as "unknown". */
-function supplierOf(held: IssuanceFinding, fulfilment: 'stock' | 'supplier'): SupplierFacts | undefined {
+function supplierOf(held: IssuanceFinding, fulfilment: 'stock' | 'supplier' | 'manual'): SupplierFacts | undefined {
   if (held.supplier) return held.supplier;
   if (fulfilment === 'supplier') return { state: 'unknown', keysAvailable: 0, reason: 'no supplier answer' };
   return undefined;

@@ -1,5 +1,5 @@
 import type { Decision, DecisionFacts } from './decide.ts';
-import { REASON_MIGRATION_RECORD_LOST } from './decide.ts';
+import { REASON_MANUAL_FAILED, REASON_MIGRATION_RECORD_LOST } from './decide.ts';
 import type { OrderFacts } from './findings.ts';
 import { DEFAULT_TZ, channelName, formatMoney, formatTime } from './format.ts';
 import type { Action, Explanation, Lang, Verdict } from './verdicts.ts';
@@ -32,6 +32,7 @@ export const VERDICT_TITLES: Record<Verdict, Explanation> = {
   MIGRATION_CONFLICT: { 'zh-CN': '迁移记录不一致', en: 'Migration conflict' },
   MIGRATION_INCOMPLETE: { 'zh-CN': '迁移不完整', en: 'Migration incomplete' },
   DELIVERED: { 'zh-CN': '已发货', en: 'Delivered' },
+  PAYMENT_UNVERIFIABLE: { 'zh-CN': '需人工核实付款', en: 'Payment needs a person to check' },
   UPSTREAM_UNAVAILABLE: { 'zh-CN': '暂时无法核实', en: 'Cannot verify yet' },
   REFUNDED: { 'zh-CN': '已退款', en: 'Refunded' },
   PAYMENT_CLOSED: { 'zh-CN': '付款已关闭', en: 'Payment closed' },
@@ -68,7 +69,7 @@ export function explain(input: ExplainInput): Explanation {
     applied,
     time: (iso) => formatTime(iso, tz),
     money: formatMoney,
-    ch: (lang) => channelName(facts.channel ?? order?.channel, lang),
+    ch: (lang) => channelName(facts.channel ?? order?.channel ?? undefined, lang),
   };
   const sentences: Pair[] = [STATE[decision.verdict](ctx), ...actionSentences(decision.verdict, ctx)];
   return {
@@ -221,6 +222,19 @@ const STATE: Record<Verdict, (c: Ctx) => Pair> = {
       ? ['您的订单已发货，卡密有效。', 'Your order has been delivered and its key is valid.']
       : ['您的订单已发货，卡密都有效。', 'Your order has been delivered and its keys are valid.'];
   },
+  PAYMENT_UNVERIFIABLE: (c) => {
+    const method = c.facts.paymentMethod;
+    if (c.facts.reason === 'no_credentials') {
+      return [
+        `这笔订单通过${method ? `「${method}」` : c.ch('zh-CN')}付款，本系统暂时无法向该支付渠道查询，需要人工核实付款。`,
+        `This order was paid through ${method ? `"${method}"` : c.ch('en')}, which this system cannot query yet, so a person must check the payment.`,
+      ];
+    }
+    return [
+      `这笔订单通过${method ? `「${method}」` : '其他支付方式'}付款，本系统无法自动核实这种付款，需要人工核实。`,
+      `This order was paid through ${method ? `"${method}", which` : 'a payment method that'} this system cannot verify automatically, so a person must check the payment.`,
+    ];
+  },
   UPSTREAM_UNAVAILABLE: unavailableState,
   REFUNDED: (c) => {
     const { paidAmountCents: amount, refundedAt } = c.facts;
@@ -259,16 +273,28 @@ const STATE: Record<Verdict, (c: Ctx) => Pair> = {
   DELIVERY_IN_PROGRESS: (c) => {
     const due = c.facts.deliveryDueAt;
     const [zhAt, enAt] = paidAtPart(c);
+    const [zhWho, enWho] = c.order?.fulfilment === 'manual'
+      ? ['商家正在人工处理您的订单', 'the shop is fulfilling your order by hand']
+      : ['供货商正在出卡', 'the supplier is preparing your keys'];
     return [
-      `您的付款已确认${zhAt}，供货商正在出卡${due ? `，预计 ${c.time(due)} 前发货` : ''}。`,
-      `Your payment${enAt} is confirmed, and the supplier is preparing your keys${due ? `, expected by ${c.time(due)}` : ''}.`,
+      `您的付款已确认${zhAt}，${zhWho}${due ? `，预计 ${c.time(due)} 前发货` : ''}。`,
+      `Your payment${enAt} is confirmed, and ${enWho}${due ? `, expected by ${c.time(due)}` : ''}.`,
     ];
   },
   DELIVERY_DELAYED: (c) => {
     const due = c.facts.deliveryDueAt;
+    if (c.facts.reason === REASON_MANUAL_FAILED) {
+      return [
+        '您的付款已确认，但商家将这笔人工处理的订单标记为处理失败。',
+        'Your payment is confirmed, but the shop marked this hand-fulfilled order as failed.',
+      ];
+    }
+    const [zhWho, enWho] = c.order?.fulfilment === 'manual'
+      ? ['商家人工处理', 'the shop has not fulfilled it']
+      : ['供货商出卡', 'the supplier has not delivered'];
     return [
-      `您的付款已确认，但供货商出卡已超过预计时间${due ? `（${c.time(due)}）` : ''}。`,
-      `Your payment is confirmed, but the supplier has not delivered by the expected time${due ? ` (${c.time(due)})` : ''}.`,
+      `您的付款已确认，但${zhWho}已超过预计时间${due ? `（${c.time(due)}）` : ''}。`,
+      `Your payment is confirmed, but ${enWho} by the expected time${due ? ` (${c.time(due)})` : ''}.`,
     ];
   },
   KEY_VOIDED: (c) => {
@@ -432,6 +458,10 @@ const NEXT_STEP: Record<Verdict, (c: Ctx) => Pair> = {
   DELIVERED: () => [
     '卡密显示在本页的订单详情中；如兑换时提示无效，请联系客服并提供订单号。',
     'Your keys are shown with the order on this page; if one is rejected when you redeem it, contact support with the order number.',
+  ],
+  PAYMENT_UNVERIFIABLE: () => [
+    '如需加快处理，可以准备好付款记录（交易单号或截图），客服联系您时提供即可。',
+    'To speed things up, have your payment record (its transaction number or a screenshot) ready for when support contacts you.',
   ],
   UPSTREAM_UNAVAILABLE: () => [
     '系统会自动重试核实，您也可以过一会儿用同一订单号和查询密码重新查询，已付的款项不会丢失。',

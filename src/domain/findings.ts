@@ -11,11 +11,14 @@ export interface OrderFacts {
   orderNo: string;
   sku: string;
   productTitle: string;
-  fulfilment: 'stock' | 'supplier';
+  fulfilment: 'stock' | 'supplier' | 'manual';
   deliveryWindowMinutes: number;
   quantity: number;
   amountCents: number;
-  channel: Channel;
+  /** null: paid through a gateway order-doctor does not speak (see paymentMethod) */
+  channel: Channel | null;
+  /** how the shop names the payment method, when it keeps one per order (dujiaoka) */
+  paymentMethod?: string;
   status: OrderStatus;
   createdAt: string;
   paidAt?: string;
@@ -27,9 +30,17 @@ export type Finding<T> =
   | { ok: true; ms: number; data: T }
   | { ok: false; ms: number; error: string; skipped?: boolean };
 
-export interface PaymentFinding {
-  evidence: PaymentEvidence;
+/** Why an order's payment cannot be asked about at all. */
+export interface Unverifiable {
+  /** unsupported_gateway: one order-doctor does not speak (Stripe, PayPal, USDT, 码支付...); no_credentials: none configured */
+  reason: 'unsupported_gateway' | 'no_credentials';
+  channel?: Channel;
+  /** the shop's name for the payment method, and its handler */
+  method?: string;
+  handler?: string;
 }
+
+export type PaymentFinding = { evidence: PaymentEvidence } | { unverifiable: Unverifiable };
 
 export interface SupplierFacts {
   state: 'processing' | 'success' | 'failed' | 'untreated' | 'unknown';
@@ -51,6 +62,8 @@ export interface IssuanceFinding {
   stockAvailable: number;
   /** supplier products only; absent when the product ships from own stock */
   supplier?: SupplierFacts;
+  /** manual goods only: the shop's owner has not delivered yet (waiting), or marked it failed */
+  manual?: 'waiting' | 'failed';
 }
 
 export type MigrationFinding =

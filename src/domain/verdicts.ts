@@ -8,6 +8,7 @@ export const VERDICTS = [
   'MIGRATION_CONFLICT',
   'MIGRATION_INCOMPLETE',
   'DELIVERED',
+  'PAYMENT_UNVERIFIABLE',
   'UPSTREAM_UNAVAILABLE',
   'REFUNDED',
   'PAYMENT_CLOSED',
@@ -33,6 +34,7 @@ export const ACTION_FOR: Record<Verdict, Action> = {
   MIGRATION_CONFLICT: 'escalated',
   MIGRATION_INCOMPLETE: 'restored',
   DELIVERED: 'none',
+  PAYMENT_UNVERIFIABLE: 'escalated',
   UPSTREAM_UNAVAILABLE: 'deferred',
   REFUNDED: 'none',
   PAYMENT_CLOSED: 'none',
@@ -49,6 +51,17 @@ export const ACTION_FOR: Record<Verdict, Action> = {
 
 export const CHANNELS = ['alipay', 'wechat', 'epay'] as const;
 export type Channel = (typeof CHANNELS)[number];
+
+/**
+ * Payment methods shops take that order-doctor cannot query (no protocol of theirs is spoken here):
+ * an order paid through one of them is PAYMENT_UNVERIFIABLE, for a person to check.
+ */
+export const UNSPOKEN_METHODS = { stripe: 'Stripe', paypal: 'PayPal', usdt: 'USDT' } as const;
+export type UnspokenMethod = keyof typeof UNSPOKEN_METHODS;
+
+export function isChannel(v: string): v is Channel {
+  return (CHANNELS as readonly string[]).includes(v);
+}
 
 export const ORDER_STATUSES = ['pending', 'paid', 'delivered', 'closed', 'refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -12,8 +12,11 @@ import { issuanceChecker } from '../checkers/issuance.ts';
 import { paymentChecker } from '../checkers/payment.ts';
 import type { Services } from '../services.ts';
 import type { Actor } from '../actions/audit.ts';
-import { canonicalOrderNo, exists, lookupOrder, type Lookup } from './lookup.ts';
-import { applyAction, type AppliedAction } from './apply.ts';
+import { canonicalOrderNo, exists, type Lookup } from '../domain/order.ts';
+import { openJournal } from '../actions/journal.ts';
+import type { DeliveryOutcome } from '../shops/port.ts';
+import { lookupOrder } from './lookup.ts';
+import { applyAction, delivers, deliverInto, deliveryRequest, type AppliedAction } from './apply.ts';
 import { orderFacts, viewFindings, type FindingsView } from './findings-view.ts';
 import { persistDiagnosis } from './persist.ts';
 
@@ -48,7 +51,7 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
   const started = performance.now();
   const now = svc.now();
   const id = globalThis.crypto.randomUUID();
-  const lookup = input.lookup ?? (await lookupOrder(svc.database.db, input.orderNo));
+  const lookup = input.lookup ?? (await lookupOrder(svc, input.orderNo));
   const ctx = { svc, lookup, now };
   const timeoutMs = svc.config.checkerTimeoutMs;
 
@@ -92,12 +95,26 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
     : { verdict: 'ORDER_NOT_FOUND' as const, action: 'none' as const, facts: {}, neededPayment: false };
 
   const writes = input.apply && decision.action !== 'none';
+  const evidence = payment && 'evidence' in payment ? payment.evidence : undefined;
+  const base = { decision, lookup, now, diagnosisId: id, supplierKeys: issuance?.supplierKeys ?? [], payment: evidence };
+  // A shop in a database of its own commits its delivery first, journalled (a crash between the
+  // two commits is recovered from the journal); our record follows in our own transaction.
+  let delivered: DeliveryOutcome | undefined;
+  if (writes && svc.shop.separate && delivers(decision)) {
+    const req = await deliveryRequest(svc, base);
+    if (req) {
+      const journal = openJournal(svc.database, {
+        shop: svc.shop.kind, diagnosisId: id, actor: input.actor, now,
+        record: {
+          verdict: decision.verdict, mode: req.mode, facts: decision.facts as Record<string, unknown>,
+          order: findings.order as Record<string, unknown> | undefined, contact: req.order.contact, startedAt: now.toISOString(),
+        },
+      });
+      delivered = await deliverInto(svc, req, { journal });
+    }
+  }
   const applied = await persistDiagnosis(svc, { writes }, async (tx) => {
-    const outcome = await applyAction(tx, svc, {
-      decision, lookup, now, actor: input.actor, diagnosisId: id, apply: input.apply,
-      knownKeysHeld: issuance?.finding.validKeys,
-      supplierKeys: issuance?.supplierKeys ?? [], payment: payment?.evidence,
-    });
+    const outcome = await applyAction(tx, svc, { ...base, actor: input.actor, apply: input.apply, delivered });
     const explanation = explain({
       decision: { ...decision, verdict: outcome.verdict, action: outcome.action },
       order: findings.order,

@@ -5,7 +5,7 @@
 import type { Finding, Findings, OrderFacts, PaymentFinding } from '../domain/findings.ts';
 import { trustsPaymentClaim, type TrustPolicy } from '../domain/decide.ts';
 import type { IssuanceResult } from '../checkers/issuance.ts';
-import type { Lookup } from './lookup.ts';
+import type { Lookup } from '../domain/order.ts';
 
 export interface CheckerView {
   ok: boolean;
@@ -35,6 +35,7 @@ export function orderFacts(l: Lookup): OrderFacts | undefined {
     quantity: order.quantity,
     amountCents: order.amountCents,
     channel: order.channel,
+    ...(order.payment ? { paymentMethod: order.payment.name } : {}),
     status: order.status,
     createdAt: order.createdAt.toISOString(),
     paidAt: order.paidAt?.toISOString(),
@@ -52,8 +53,12 @@ export function viewFindings(f: Findings, policy: TrustPolicy, issuance?: Issuan
     view.issuance = { ...base(f.issuance), data: issuance?.finding, evidence: issuance?.supplier };
   }
   if (f.payment) {
-    const { exchange, ...summary } = payment?.evidence ?? { exchange: undefined };
-    view.payment = { ...base(f.payment), data: payment ? { ...summary, trusted: trustsPaymentClaim(payment.evidence, policy) } : undefined, evidence: exchange };
+    if (payment && 'unverifiable' in payment) {
+      view.payment = { ...base(f.payment), data: { unverifiable: payment.unverifiable } };
+    } else {
+      const { exchange, ...summary } = payment?.evidence ?? { exchange: undefined };
+      view.payment = { ...base(f.payment), data: payment ? { ...summary, trusted: trustsPaymentClaim(payment.evidence, policy) } : undefined, evidence: exchange };
+    }
   }
   return view;
 }

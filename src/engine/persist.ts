@@ -19,7 +19,8 @@ export async function persistDiagnosis<T extends { row: typeof diagnoses.$inferI
   }
   return svc.database.db.transaction(async (tx) => {
     const result = await work(tx);
-    await tx.insert(diagnoses).values(result.row);
+    // a delivery into a separate shop that recovery already recorded has its diagnosis row: keep it
+    await tx.insert(diagnoses).values(result.row).onConflictDoNothing();
     return result;
   });
 }

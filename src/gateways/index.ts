@@ -1,54 +1,41 @@
 /**
- * One adapter per channel plus the supplier, each on its own HTTP client (its own connection pool,
- * retry budget and circuit breaker), pointed at the real upstream when configured and at the
- * in-process sandbox otherwise.
+ * Builds gateway adapters, each on its own HTTP client (its own connection pool, retry budget and
+ * circuit breaker): one gateway that is down never slows or trips another. Which gateway answers
+ * for which order is the directory's business (directory.ts); services.ts wires both.
  */
-import type { Config } from '../config.ts';
-import type { Channel } from '../domain/verdicts.ts';
 import { createHttpClient, type ManagedHttpClient } from '../net/http-client.ts';
-import { sandboxCredentials } from '../sandbox/credentials.ts';
-import type { SupplierClient } from '../suppliers/types.ts';
-import { createFuluSupplier } from '../suppliers/fulu/client.ts';
-import { createAlipayGateway } from './alipay/gateway.ts';
-import { createEpayGateway } from './epay/client.ts';
-import { createWechatPayGateway } from './wechatpay/gateway.ts';
+import { createAlipayGateway, type AlipayConfig } from './alipay/gateway.ts';
+import { createEpayGateway, type EpayConfig } from './epay/client.ts';
+import { createWechatPayGateway, type WechatPayConfig } from './wechatpay/gateway.ts';
+import { createWechatPayV2Gateway, type WechatPayV2Config } from './wechatpay-v2/index.ts';
 import type { PaymentGateway } from './types.ts';
 
-export interface Upstreams {
-  gateways: Record<Channel, PaymentGateway>;
-  supplier: SupplierClient;
-  clients: Record<Channel | 'supplier', ManagedHttpClient>;
+export interface GatewayFactory {
+  alipay(cfg: AlipayConfig): PaymentGateway;
+  wechat(cfg: WechatPayConfig): PaymentGateway;
+  wechatV2(cfg: WechatPayV2Config): PaymentGateway;
+  epay(cfg: EpayConfig): PaymentGateway;
+  /** a client for another upstream (the supplier) under the same rules */
+  client(name: string): ManagedHttpClient;
   close(): Promise<void>;
 }
 
-export function createUpstreams(config: Config, deps: { now: () => Date; sandboxUrl: string | null }): Upstreams {
-  const sandbox = deps.sandboxUrl ? sandboxCredentials(deps.sandboxUrl) : null;
-  const need = <T>(real: T | null, name: string, fallback: T | undefined): T => {
-    if (real) return real;
-    if (!fallback) throw new Error(`${name}: not configured and no sandbox running`);
-    return fallback;
+export function createGatewayFactory(deps: { now: () => Date; circuitBreaker: boolean }): GatewayFactory {
+  const clients: ManagedHttpClient[] = [];
+  const client = (name: string) => {
+    const c = createHttpClient({ name, maxConnections: 32, ...(deps.circuitBreaker ? {} : { breaker: false as const }) });
+    clients.push(c);
+    return c;
   };
-  const client = (name: string) =>
-    createHttpClient({ name, maxConnections: 32, ...(config.circuitBreaker ? {} : { breaker: false as const }) });
-  const clients = { alipay: client('alipay'), wechat: client('wechatpay'), epay: client('epay'), supplier: client('supplier') };
-  const alipay = need(config.gateways.alipay, 'Alipay', sandbox?.alipay);
-  const wechat = need(config.gateways.wechat, 'WeChat Pay', sandbox ? {
-    baseUrl: sandbox.wechatpay.baseUrl, mchid: sandbox.wechatpay.mchid, appid: sandbox.wechatpay.appid,
-    merchantSerialNo: sandbox.wechatpay.merchantSerialNo, merchantPrivateKey: sandbox.wechatpay.merchantPrivateKey,
-    platformKeys: { [sandbox.wechatpay.platformSerial]: sandbox.wechatpay.platformPublicKey },
-  } : undefined);
-  const epay = need(config.gateways.epay, 'EPay', sandbox ? { ...sandbox.epay, version: 'v2' as const } : undefined);
-  const supplier = need(config.gateways.supplier, 'the supplier', sandbox?.supplier);
+  const now = deps.now;
   return {
-    gateways: {
-      alipay: createAlipayGateway(alipay, { http: clients.alipay, now: deps.now }),
-      wechat: createWechatPayGateway(wechat, { http: clients.wechat, now: deps.now }),
-      epay: createEpayGateway(epay, { http: clients.epay, now: deps.now }),
-    },
-    supplier: createFuluSupplier(supplier, { http: clients.supplier, now: deps.now }),
-    clients,
+    alipay: (cfg) => createAlipayGateway(cfg, { http: client('alipay'), now }),
+    wechat: (cfg) => createWechatPayGateway(cfg, { http: client('wechatpay'), now }),
+    wechatV2: (cfg) => createWechatPayV2Gateway(cfg, { http: client('wechatpay-v2'), now }),
+    epay: (cfg) => createEpayGateway(cfg, { http: client('epay'), now }),
+    client,
     async close() {
-      await Promise.all(Object.values(clients).map((c) => c.close()));
+      await Promise.all(clients.map((c) => c.close()));
     },
   };
 }

@@ -1,11 +1,12 @@
 /** Request and response schemas of the JSON API (they also make /api/openapi.json). */
 import { z } from '@hono/zod-openapi';
 import { ACTIONS, VERDICTS } from '../domain/verdicts.ts';
+import { ORDER_NO_PATTERN, ORDER_NO_RULE } from '../domain/order-number.ts';
 
 export const orderNoParam = z.object({
   orderNo: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, - or _')
+    .regex(ORDER_NO_PATTERN, ORDER_NO_RULE)
     .openapi({ param: { name: 'orderNo', in: 'path' }, example: 'K2026112200001', description: 'our order number, a legacy order number, or the gateway transaction number' }),
 });
 

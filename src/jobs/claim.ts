@@ -9,23 +9,24 @@ import type { Database } from '../db/client.ts';
 import type { NextStep } from './schedule.ts';
 
 /**
- * An OUT_OF_STOCK row is only due once its product has stock again (the remediation queue). Written
- * as a scalar subquery so that it runs per such row on the available-stock index (an EXISTS here
- * is turned into a hash of every order whose product has stock).
+ * A queue row a sweep may take at `now` (an ISO timestamp): still open, due, not under another
+ * sweeper's live lease, and, if it waits for stock (the remediation queue), its product among those
+ * the shop says have stock again (`restocked`, asked once per run: see restockedSkus). Claims, the
+ * dry-run preview and the progress bar's total all count the same rows.
  */
-const stockAllowsRetry = (q: SQL) => sql`(${q}.reason <> 'out_of_stock' or (
-  select true from stock_keys s
-   where s.sku = (select o.sku from orders o where o.order_no = ${q}.order_no) and s.status = 'available'
-   order by s.added_at, s.id limit 1) is not null)`;
+export const dueRow = (q: SQL, now: string, restocked: string[]) => sql`${q}.done_at is null and ${q}.next_at <= ${now}::timestamptz
+  and (${q}.lease_until is null or ${q}.lease_until < ${now}::timestamptz)
+  and (${q}.reason <> 'out_of_stock' or ${q}.sku = any(select jsonb_array_elements_text(${JSON.stringify(restocked)}::jsonb)))`;
 
 /**
- * A queue row a sweep may take at `now` (an ISO timestamp): still open, due, not under another
- * sweeper's live lease, and (if out of stock) with stock back. Claims, the dry-run preview and the
- * progress bar's total all count the same rows.
+ * The products of waiting out-of-stock orders that have stock again, by the shop's own count: one
+ * question per run, not one per queue row (the shop's stock may live in another database).
  */
-export const dueRow = (q: SQL, now: string) => sql`${q}.done_at is null and ${q}.next_at <= ${now}::timestamptz
-  and (${q}.lease_until is null or ${q}.lease_until < ${now}::timestamptz)
-  and ${stockAllowsRetry(q)}`;
+export async function restockedSkus(svc: { database: Database; shop: { inStock(skus: string[]): Promise<string[]> } }): Promise<string[]> {
+  const waiting = await svc.database.rows<{ sku: string }>(sql`
+    select distinct sku from sweep_queue where reason = 'out_of_stock' and done_at is null and sku is not null`);
+  return waiting.length ? svc.shop.inStock(waiting.map((r) => r.sku)) : [];
+}
 
 export interface Claim {
   orderNo: string;
@@ -40,24 +41,21 @@ export interface Claim {
 
 export async function claimBatch(
   database: Database,
-  input: { sweeperId: string; now: Date; leaseMs: number; batch: number },
+  input: { sweeperId: string; now: Date; leaseMs: number; batch: number; restocked: string[] },
 ): Promise<Claim[]> {
   const now = input.now.toISOString();
   const until = new Date(input.now.getTime() + input.leaseMs).toISOString();
   const rows = await database.rows<{ order_no: string; reason: string; attempts: number; channel: string | null; created_at: string | Date }>(sql`
     with picked as (
       select q.order_no from sweep_queue q
-       where ${dueRow(sql`q`, now)}
+       where ${dueRow(sql`q`, now, input.restocked)}
        order by q.next_at
        limit ${input.batch}
        for update of q skip locked
-    ), claimed as (
-      update sweep_queue s set lease_until = ${until}::timestamptz, leased_by = ${input.sweeperId}
-        from picked where s.order_no = picked.order_no
-      returning s.order_no, s.reason, s.attempts, s.enqueued_at
     )
-    select c.order_no, c.reason, c.attempts, o.channel, coalesce(o.created_at, c.enqueued_at) as created_at
-      from claimed c left join orders o on o.order_no = c.order_no`);
+    update sweep_queue s set lease_until = ${until}::timestamptz, leased_by = ${input.sweeperId}
+      from picked where s.order_no = picked.order_no
+    returning s.order_no, s.reason, s.attempts, s.channel, coalesce(s.order_created_at, s.enqueued_at) as created_at`);
   return rows.map((r) => ({
     orderNo: r.order_no, reason: r.reason, attempts: Number(r.attempts), channel: r.channel, createdAt: new Date(r.created_at),
   }));

@@ -10,7 +10,8 @@
  */
 import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import type { Services } from '../services.ts';
-import { claimBatch, releaseClaims, type Claim, type Release } from './claim.ts';
+import { claimBatch, releaseClaims, restockedSkus, type Claim, type Release } from './claim.ts';
+import { recoverDeliveries } from '../engine/recover.ts';
 import { createRateLimiter, databaseSlots, type RateLimiter } from './rate-limit.ts';
 import { bump, emptyTally, finishRun, heartbeat, HEARTBEAT_MS, startRun, type SweepTally } from './run-record.ts';
 import { nextStep, type Schedule } from './schedule.ts';
@@ -65,9 +66,12 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   }, HEARTBEAT_MS);
   beating.unref?.();
   try {
+    // deliveries into a shop's own database that a crash left half-recorded are finished first
+    if (!dryRun && svc.shop.separate) await recoverDeliveries(svc, { log });
+    const restocked = await restockedSkus(svc);
     const source = dryRun
-      ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT)
-      : claimSource(svc, { holder: runId, limit: opts.limit ?? Infinity });
+      ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT, restocked)
+      : claimSource(svc, { holder: runId, limit: opts.limit ?? Infinity, restocked });
     let done = 0;
     const worker = async () => {
       for (let claim = await source.next(); claim; claim = await source.next()) {
@@ -180,7 +184,7 @@ interface Source {
  * Claims in batches, refilled in the background while the workers still have work, so the
  * gateways never wait on the database; queues new candidates when the due rows run out.
  */
-function claimSource(svc: Services, opts: { holder: string; limit: number }): Source {
+function claimSource(svc: Services, opts: { holder: string; limit: number; restocked: string[] }): Source {
   const batchSize = Math.max(16, svc.config.sweepConcurrency * 2);
   const buffer: Claim[] = [];
   let claimed = 0;
@@ -190,7 +194,7 @@ function claimSource(svc: Services, opts: { holder: string; limit: number }): So
   const claimSome = async () => {
     const want = Math.min(batchSize, opts.limit - claimed);
     if (want <= 0) return 0;
-    const got = await claimBatch(svc.database, { sweeperId: opts.holder, now: svc.now(), leaseMs: svc.config.sweepLeaseMs, batch: want });
+    const got = await claimBatch(svc.database, { sweeperId: opts.holder, now: svc.now(), leaseMs: svc.config.sweepLeaseMs, batch: want, restocked: opts.restocked });
     claimed += got.length;
     buffer.push(...got);
     return got.length;
@@ -199,7 +203,7 @@ function claimSource(svc: Services, opts: { holder: string; limit: number }): So
     for (;;) {
       if (await claimSome()) return;
       if (opts.limit - claimed <= 0) break;
-      const queued = await queueCandidates(svc.database, {
+      const queued = await queueCandidates(svc, {
         // large batches: each call scans the candidates again, so fewer calls cost less overall
         now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit: Math.max(batchSize * 40, 5000),
       });
@@ -226,8 +230,8 @@ function claimSource(svc: Services, opts: { holder: string; limit: number }): So
   };
 }
 
-async function previewSource(svc: Services, limit: number): Promise<Source> {
-  const items = await previewCandidates(svc.database, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit });
+async function previewSource(svc: Services, limit: number, restocked: string[]): Promise<Source> {
+  const items = await previewCandidates(svc, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit, restocked });
   return { next: async () => items.shift() ?? null, claimed: () => items.length };
 }
 

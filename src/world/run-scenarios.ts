@@ -14,7 +14,7 @@ import { customerCheck } from '../engine/customer-check.ts';
 import { diagnose } from '../engine/diagnose.ts';
 import { resolveOrder } from '../engine/resolve.ts';
 import { lookupOrder } from '../engine/lookup.ts';
-import { validKeyCount } from '../actions/reissue.ts';
+import { validKeys } from '../domain/order.ts';
 import type { Action, Explanation, Verdict } from '../domain/verdicts.ts';
 import { parseScenario, type Scenario, type ScenarioCheck } from './schema.ts';
 import { loadWorld } from './load.ts';
@@ -146,8 +146,8 @@ async function runCheck(svc: Services, check: ScenarioCheck): Promise<Got> {
 }
 
 async function keysHeldBy(svc: Services, orderNo: string): Promise<number> {
-  const l = await lookupOrder(svc.database.db, orderNo);
-  return l.order ? validKeyCount(svc.database.db as never, l.order.id) : 0;
+  const l = await lookupOrder(svc, orderNo);
+  return l.holdings ? validKeys(l.holdings) : 0;
 }
 
 function meets(line: CheckLine, expect: ScenarioCheck['expect']): boolean {

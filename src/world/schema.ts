@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTIONS, CHANNELS, ORDER_STATUSES, VERDICTS } from '../domain/verdicts.ts';
+import { ACTIONS, CHANNELS, ORDER_STATUSES, UNSPOKEN_METHODS, VERDICTS, type UnspokenMethod } from '../domain/verdicts.ts';
 import { GATEWAY_STATES } from '../sandbox/types.ts';
 
 /**
@@ -46,7 +46,8 @@ export const scenarioOrderSchema = z.strictObject({
   sku: text,
   quantity: z.int().min(1),
   amountCents: cents,
-  channel: z.enum(CHANNELS),
+  /** a gateway order-doctor speaks, or one it cannot query (UNSPOKEN_METHODS: PAYMENT_UNVERIFIABLE) */
+  channel: z.enum([...CHANNELS, ...(Object.keys(UNSPOKEN_METHODS) as UnspokenMethod[])]),
   status: z.enum(ORDER_STATUSES),
   createdAt: time,
   paidAt: time.optional(),

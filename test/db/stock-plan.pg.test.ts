@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { claimStockQuery } from '../../src/actions/reissue.ts';
+import { claimStockQuery } from '../../src/shops/builtin/deliver.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 
 if (!POSTGRES_URL) console.warn('stock-plan.pg.test.ts: SKIPPED (no DATABASE_URL)');

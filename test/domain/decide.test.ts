@@ -71,6 +71,16 @@ const ONE_PER_VERDICT: Row[] = [
     neededPayment: false,
   },
   {
+    name: 'paid through a gateway order-doctor does not speak (Stripe)',
+    f: findings({
+      order: order({ channel: null, paymentMethod: 'Stripe[微信支付宝]' }),
+      payment: { ok: true, ms: 0, data: { unverifiable: { reason: 'unsupported_gateway', method: 'Stripe[微信支付宝]', handler: '/pay/stripe' } } },
+    }),
+    verdict: 'PAYMENT_UNVERIFIABLE',
+    facts: { reason: 'unsupported_gateway', paymentMethod: 'Stripe[微信支付宝]' },
+    neededPayment: true,
+  },
+  {
     name: 'gateway timed out',
     f: findings({ payment: faulty('timeout') }),
     verdict: 'UPSTREAM_UNAVAILABLE',
@@ -151,7 +161,45 @@ const ONE_PER_VERDICT: Row[] = [
 ];
 
 /** Precedence pairs that can co-occur, and the edges of each rule. */
+const unverifiable = (reason: 'unsupported_gateway' | 'no_credentials'): Findings['payment'] =>
+  ({ ok: true, ms: 0, data: { unverifiable: { reason, channel: reason === 'no_credentials' ? 'wechat' : undefined, method: '微信扫码' } } });
+const manualOrder = order({ fulfilment: 'manual', deliveryWindowMinutes: 120, paidAt: undefined, createdAt: '2026-11-22T09:00:00+08:00' });
+
 const PRECEDENCE: Row[] = [
+  {
+    name: 'delivered beats an unverifiable payment: the records decide, no gateway needed',
+    f: findings({ issuance: issuance({ validKeys: 1 }), payment: unverifiable('unsupported_gateway') }),
+    verdict: 'DELIVERED',
+    neededPayment: false,
+  },
+  {
+    name: 'no credentials for the order\'s channel: unverifiable, not a guess',
+    f: findings({ payment: unverifiable('no_credentials') }),
+    verdict: 'PAYMENT_UNVERIFIABLE',
+    facts: { reason: 'no_credentials', channel: 'wechat', paymentMethod: '微信扫码' },
+  },
+  {
+    name: 'unverifiable comes before an issuance checker that failed (nothing to retry for the payment)',
+    f: findings({ issuance: failedChecker('db timeout'), payment: unverifiable('unsupported_gateway') }),
+    verdict: 'PAYMENT_UNVERIFIABLE',
+  },
+  {
+    name: 'manual goods, paid, inside the owner\'s window: in progress, never issued from stock',
+    f: findings({ order: manualOrder, issuance: issuance({ stockAvailable: 5, manual: 'waiting' }), payment: payment({ paidAt: '2026-11-22T09:01:00+08:00' }) }),
+    verdict: 'DELIVERY_IN_PROGRESS',
+    facts: { deliveryDueAt: '2026-11-22T03:01:00.000Z' },
+  },
+  {
+    name: 'manual goods past the owner\'s window: delayed (a ticket), never issued from stock',
+    f: findings({ order: manualOrder, issuance: issuance({ stockAvailable: 5, manual: 'waiting' }), payment: payment({ paidAt: '2026-11-22T07:01:00+08:00' }) }),
+    verdict: 'DELIVERY_DELAYED',
+  },
+  {
+    name: 'manual goods the owner marked failed: delayed at once, whatever the window',
+    f: findings({ order: manualOrder, issuance: issuance({ manual: 'failed' }), payment: payment({ paidAt: '2026-11-22T09:59:00+08:00' }) }),
+    verdict: 'DELIVERY_DELAYED',
+    facts: { reason: 'manual_failed' },
+  },
   {
     name: 'migration pending beats delivered keys and a dead gateway',
     f: findings({

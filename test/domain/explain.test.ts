@@ -38,6 +38,11 @@ const SAMPLES: Record<Verdict, { facts: DecisionFacts; zh: string[]; en: string[
   },
   MIGRATION_INCOMPLETE: { facts: { legacyOrderNo: 'L88003', missing: 2 }, zh: ['2 个卡密'], en: ['2 keys'] },
   DELIVERED: { facts: {}, zh: ['已发货'], en: ['delivered'] },
+  PAYMENT_UNVERIFIABLE: {
+    facts: { reason: 'unsupported_gateway', paymentMethod: 'Stripe[微信支付宝]' },
+    zh: ['Stripe[微信支付宝]', '人工核实'],
+    en: ['Stripe[微信支付宝]', 'a person must check'],
+  },
   UPSTREAM_UNAVAILABLE: { facts: { upstreamProblem: 'payment: timeout', channel: 'alipay' }, zh: ['支付宝'], en: ['Alipay'] },
   REFUNDED: {
     facts: { ...paid, paymentState: 'refunded', refundedAt: '2026-11-21T15:00:00+08:00' },

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { createGatewayDirectory } from '../../src/gateways/directory.ts';
 import { customerCheck } from '../../src/engine/customer-check.ts';
 import { createHttpClient } from '../../src/net/http-client.ts';
 import { createAlipayGateway } from '../../src/gateways/alipay/gateway.ts';
@@ -61,7 +62,7 @@ describe('no key on evidence that does not verify', () => {
   it.each(cases)('%s', async (_name, channel, swap) => {
     const svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 1, stock: 3, channel }));
     try {
-      svc.gateways[channel] = swap(svc);
+      svc.gateways = createGatewayDirectory({ fixed: { [channel]: swap(svc) }, build: () => { throw new Error('no shop credentials here'); }, now: svc.now });
       const out = await customerCheck(svc, { orderNo: 'K2026112200001', secret: '8462' });
       expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual({ verdict: 'UPSTREAM_UNAVAILABLE', action: 'deferred' });
       expect(await svc.database.db.select().from(issuedKeys)).toHaveLength(0);
@@ -75,7 +76,8 @@ describe('no key on evidence that does not verify', () => {
     const svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 1, stock: 3, channel: 'epay' }), { EPAY_V1_TRUST: 'accept' });
     try {
       const c = sandboxCredentials(svc.sandboxUrl!).epay;
-      svc.gateways.epay = createEpayGateway({ apiUrl: c.apiUrl, pid: c.pid, version: 'v1', key: c.key }, { http: http(), now: svc.now });
+      const epay = createEpayGateway({ apiUrl: c.apiUrl, pid: c.pid, version: 'v1', key: c.key }, { http: http(), now: svc.now });
+      svc.gateways = createGatewayDirectory({ fixed: { epay }, build: () => { throw new Error('no shop credentials here'); }, now: svc.now });
       const out = await customerCheck(svc, { orderNo: 'K2026112200001', secret: '8462' });
       expect(out.ok && out.result.verdict).toBe('PAID_NOT_DELIVERED');
       expect(out.ok && out.result.findings.payment?.data).toMatchObject({ trust: 'unsigned', state: 'paid' });

@@ -87,7 +87,7 @@ describe.skipIf(!POSTGRES_URL)('two sweepers racing on real Postgres', () => {
     let bWaited = false;
     await db.transaction(async (tx) => {
       await tx.insert(sweepQueue).values({ orderNo, reason: 'undelivered', nextAt: now, enqueuedAt: now, leasedBy: 'sweeper-a', leaseUntil: new Date(now.getTime() + 60_000) });
-      selection = queueCandidates(b.database, { now, horizonMs: a.config.sweepHorizonMs, limit: 100 });
+      selection = queueCandidates(b, { now, horizonMs: a.config.sweepHorizonMs, limit: 100 });
       // B's statement is now waiting for this transaction (its insert conflicts with the row above)
       for (let i = 0; i < 250 && !bWaited; i++) {
         const [waiting] = await b.database.rows<{ n: number }>(sql`

@@ -6,6 +6,7 @@ import { eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { auditLog, issuedKeys, orders, stockKeys, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
 import { runSweep, type SweepItem } from '../../src/jobs/sweep.ts';
 import { countDue } from '../../src/jobs/select.ts';
+import { restockedSkus } from '../../src/jobs/claim.ts';
 import { defer } from '../../src/actions/defer.ts';
 import { lastSweepRun, sweepHealth } from '../../src/jobs/run-record.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -83,7 +84,7 @@ describe('sweep selection and backoff on a fixed clock', () => {
     expect(lines).toEqual(FIRST_LOOK);
     expect(summary.picked).toBe(6);
     // the progress bar's total counts the same orders
-    expect(await countDue(svc.database, { now: clock.now(), horizonMs: svc.config.sweepHorizonMs })).toBe(6);
+    expect(await countDue(svc, { now: clock.now(), horizonMs: svc.config.sweepHorizonMs, restocked: await restockedSkus(svc) })).toBe(6);
     expect(await queue()).toEqual({});
     expect(await svc.database.db.select().from(issuedKeys)).toHaveLength(1); // only C's own key
     expect(await lastSweepRun(svc.database)).toBeNull(); // dry runs are not "the last sweep"
@@ -179,7 +180,7 @@ describe('sweep selection and backoff on a fixed clock', () => {
     const now = clock.now();
     await db.transaction((tx) => defer(tx, {
       orderNo: 'K2026112200H01', reason: 'payment: timeout', now, nextAt: new Date(now.getTime() + 60_000),
-      actor: { kind: 'customer' }, diagnosisId: 'd-later', verdict: 'UPSTREAM_UNAVAILABLE',
+      actor: { kind: 'customer' }, diagnosisId: 'd-later', verdict: 'UPSTREAM_UNAVAILABLE', channel: 'alipay', sku: 'STEAM-100', orderCreatedAt: null,
     }));
     const [again] = await db.select().from(sweepQueue).where(eq(sweepQueue.orderNo, 'K2026112200H01'));
     expect(again).toMatchObject({ doneAt: null, attempts: 0, reason: 'payment: timeout', nextAt: new Date(now.getTime() + 60_000), enqueuedAt: now });

@@ -94,7 +94,7 @@ describe('parseScenario.error: field problems name the JSON path', () => {
     ['a time without offset', (w) => { w.now = '2026-11-22T10:00:00'; }, 'now: expected ISO-8601 time with offset'],
     ['a date without time', (w) => { w.orders[0].createdAt = '2026-11-22'; }, 'orders[0].createdAt: expected ISO-8601 time with offset'],
     ['a missing required field', (w) => { delete w.orders[1].querySecret; }, 'orders[1].querySecret: required'],
-    ['an unknown channel', (w) => { w.orders[0].channel = 'paypal'; }, 'orders[0].channel: expected one of alipay|wechat|epay'],
+    ['an unknown channel', (w) => { w.orders[0].channel = 'alipy'; }, 'orders[0].channel: expected one of alipay|wechat|epay|stripe|paypal|usdt'],
     ['an unknown gateway state', (w) => { w.gateway.K202611220001.state = 'ok'; },
       `gateway.K202611220001.state: expected one of ${GATEWAY_STATES.join('|')}`],
     ['an unknown key status', (w) => { w.orders[1].keys[0].status = 'used'; }, 'orders[1].keys[0].status: expected one of delivered|voided'],

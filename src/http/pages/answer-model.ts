@@ -2,14 +2,15 @@
  * What the answer page shows, loaded from the stored diagnosis the buyer was given (never re-run on
  * a mere page view): verdict, explanation, facts, the order, the keys masked, the ticket if any.
  */
-import { and, asc, desc, eq, isNull } from 'drizzle-orm';
-import { diagnoses, issuedKeys, sweepQueue, tickets } from '../../db/schema.ts';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { diagnoses, sweepQueue, tickets } from '../../db/schema.ts';
 import { maskSecret } from '../../crypto/secret-box.ts';
 import type { DecisionFacts } from '../../domain/decide.ts';
 import type { OrderFacts } from '../../domain/findings.ts';
 import type { Action, Explanation, Verdict } from '../../domain/verdicts.ts';
 import type { Services } from '../../services.ts';
-import { lookupOrder, type Lookup } from '../../engine/lookup.ts';
+import { lookupOrder } from '../../engine/lookup.ts';
+import type { Lookup } from '../../domain/order.ts';
 import type { FindingsView } from '../../engine/findings-view.ts';
 import type { BuyerSession } from './session.ts';
 
@@ -48,18 +49,9 @@ export interface AnswerModel {
  * no secret leaves this function, so nothing is audited here.
  */
 export async function maskedKeys(svc: Services, lookup: Lookup): Promise<ShownKey[]> {
-  const order = lookup.order;
-  if (!order) return [];
-  const rows = await svc.database.db
-    .select()
-    .from(issuedKeys)
-    .where(and(eq(issuedKeys.orderId, order.id), eq(issuedKeys.status, 'delivered')))
-    .orderBy(asc(issuedKeys.slot));
-  const out: ShownKey[] = [];
-  for (const r of rows) {
-    out.push({ slot: r.slot, masked: maskSecret(await svc.box.decrypt(r.secretEnc)), issuedAt: r.issuedAt.toISOString(), replacement: r.replacement });
-  }
-  return out;
+  if (!lookup.order) return [];
+  const keys = await svc.shop.revealKeys(lookup.order);
+  return keys.map((k) => ({ slot: k.slot, masked: maskSecret(k.secret), issuedAt: k.issuedAt, replacement: k.replacement }));
 }
 
 export function ticketView(row: typeof tickets.$inferSelect): TicketView {
@@ -89,7 +81,7 @@ export async function loadAnswer(svc: Services, session: BuyerSession): Promise<
     .orderBy(desc(diagnoses.startedAt))
     .limit(1);
   if (!row) return null;
-  const lookup = await lookupOrder(db, session.orderNo);
+  const lookup = await lookupOrder(svc, session.orderNo);
   const [queued] = row.action === 'deferred'
     ? await db.select({ nextAt: sweepQueue.nextAt }).from(sweepQueue)
       .where(and(eq(sweepQueue.orderNo, session.orderNo), isNull(sweepQueue.doneAt))).limit(1)

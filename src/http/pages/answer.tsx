@@ -35,7 +35,7 @@ function factRows(m: AnswerModel, lang: Lang, t: Strings): [string, string][] {
   if (f.paidAt) rows.push([t.facts_paidAt, formatTime(f.paidAt)]);
   if (f.refundedAt) rows.push([t.facts_refundedAt, formatTime(f.refundedAt)]);
   if (m.verdict === 'REFUNDED') {
-    const ch = channelName(f.channel ?? m.order?.channel, lang);
+    const ch = channelName(f.channel ?? m.order?.channel ?? undefined, lang);
     rows.push([t.facts_refundTo, lang === 'en' ? `the account you paid from (${ch})` : `您付款时使用的账户（${ch}）`]);
   }
   if (f.deliveryDueAt) rows.push([t.facts_deliveryDueAt, formatTime(f.deliveryDueAt)]);

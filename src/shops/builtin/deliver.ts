@@ -1,5 +1,5 @@
 /**
- * Reissue: fill the order's missing key slots, exactly once.
+ * Delivery into the built-in store, exactly once, inside the diagnosis' own transaction.
  *
  * The order row is locked first, so concurrent checks of one order queue here and every later one
  * sees the slots already filled. Stock is claimed with FOR UPDATE SKIP LOCKED so checks of
@@ -7,65 +7,72 @@
  * db/schema.ts (one valid key per slot, slots 1..quantity, one holder per key) back this up.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Tx } from '../db/client.ts';
-import { issuedKeys, orders, stockKeys } from '../db/schema.ts';
-import type { SecretBox } from '../crypto/secret-box.ts';
-import { audit, type Actor } from './audit.ts';
+import { queryRows, type Tx } from '../../db/client.ts';
+import { issuedKeys, orders, stockKeys } from '../../db/schema.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import type { DeliveryOutcome, DeliveryRequest } from '../port.ts';
 
-export type ReissueOutcome =
-  | { kind: 'issued'; count: number; replacements: number; keysHeld: number }
-  | { kind: 'already_delivered' }
-  | { kind: 'limit_reached' }
-  | { kind: 'out_of_stock'; missing: number; available: number };
-
-export interface ReissueInput {
-  orderId: number;
-  now: Date;
-  actor: Actor;
-  diagnosisId: string;
-  box: SecretBox;
-  /** secrets the supplier delivered for this order and the order does not hold yet */
-  supplierKeys?: string[];
-  /** what the verified payment evidence said, recorded on a reopened order */
-  payment?: { paidAt?: string; tradeNo?: string };
-  maxReplacements: number;
-}
-
-export async function reissue(tx: Tx, input: ReissueInput): Promise<ReissueOutcome> {
-  const [order] = await tx.select().from(orders).where(eq(orders.id, input.orderId)).for('update');
-  if (!order) throw new Error(`order ${input.orderId} vanished`);
+export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryRequest): Promise<DeliveryOutcome> {
+  const [order] = await tx.select().from(orders).where(eq(orders.id, req.order.id)).for('update');
+  if (!order) throw new Error(`order ${req.order.orderNo} vanished`);
   const held = await tx
-    .select({ slot: issuedKeys.slot, status: issuedKeys.status, replacement: issuedKeys.replacement })
+    .select({ slot: issuedKeys.slot, status: issuedKeys.status, replacement: issuedKeys.replacement, hash: issuedKeys.secretHash })
     .from(issuedKeys)
     .where(eq(issuedKeys.orderId, order.id));
-  const filled = new Set(held.filter((k) => k.status === 'delivered').map((k) => k.slot));
+  const valid = held.filter((k) => k.status === 'delivered');
+  const filled = new Set(valid.map((k) => k.slot));
   const free: number[] = [];
   for (let s = 1; s <= order.quantity; s++) if (!filled.has(s)) free.push(s);
-  if (free.length === 0) return { kind: 'already_delivered' };
+  const base = { orderId: order.id, orderQuantity: order.quantity, status: 'delivered' as const, issuedAt: req.now, diagnosisId: req.diagnosisId };
 
+  if (req.mode === 'restore') {
+    const hashes = new Set(valid.map((k) => k.hash));
+    const rows: (typeof issuedKeys.$inferInsert)[] = [];
+    const keys: string[] = [];
+    for (const secret of req.given) {
+      const slot = free[rows.length];
+      if (slot === undefined) break;
+      const hash = await box.keyHash(secret);
+      if (hashes.has(hash)) continue;
+      rows.push({ ...base, slot, replacement: false, source: 'legacy', secretEnc: await box.encrypt(secret), secretHash: hash });
+      keys.push(secret);
+    }
+    if (rows.length === 0) return { kind: 'nothing_to_restore', keysHeld: filled.size };
+    await tx.insert(issuedKeys).values(rows);
+    await tx.update(orders).set({ status: 'delivered', paidAt: order.paidAt ?? (req.payment?.paidAt ? new Date(req.payment.paidAt) : null) })
+      .where(eq(orders.id, order.id));
+    return {
+      kind: 'issued', count: rows.length, replacements: 0, keysHeld: filled.size + rows.length, keys,
+      detail: { count: rows.length, slots: rows.map((r) => r.slot) },
+    };
+  }
+
+  if (free.length === 0) return { kind: 'already_delivered', keysHeld: filled.size };
   // a free slot whose key was voided gets a replacement; a never-filled slot gets its first key
   const voidedSlots = new Set(held.filter((k) => k.status === 'voided').map((k) => k.slot));
   const replacements = free.filter((s) => voidedSlots.has(s)).length;
   const used = held.filter((k) => k.replacement).length;
-  if (replacements > 0 && used + replacements > input.maxReplacements) return { kind: 'limit_reached' };
+  if (replacements > 0 && used + replacements > req.product.maxReplacements) return { kind: 'limit_reached' };
 
-  const fromSupplier = (input.supplierKeys ?? []).slice(0, free.length);
+  const fromSupplier = req.given.slice(0, free.length);
   const need = free.length - fromSupplier.length;
   const claimed = need ? await claimStock(tx, order.sku, need) : { keys: [], available: 0 };
   if (claimed.keys.length < need) return { kind: 'out_of_stock', missing: free.length, available: claimed.available + fromSupplier.length };
 
   const rows: (typeof issuedKeys.$inferInsert)[] = [];
-  const base = { orderId: order.id, orderQuantity: order.quantity, status: 'delivered' as const, issuedAt: input.now, diagnosisId: input.diagnosisId };
+  const keys: string[] = [];
   let i = 0;
   for (const secret of fromSupplier) {
     const slot = free[i++]!;
-    rows.push({ ...base, slot, replacement: voidedSlots.has(slot), source: 'supplier', secretEnc: await input.box.encrypt(secret), secretHash: await input.box.keyHash(secret) });
+    rows.push({ ...base, slot, replacement: voidedSlots.has(slot), source: 'supplier', secretEnc: await box.encrypt(secret), secretHash: await box.keyHash(secret) });
+    keys.push(secret);
   }
   for (const key of claimed.keys) {
     const slot = free[i++]!;
     rows.push({ ...base, slot, replacement: voidedSlots.has(slot), source: 'stock', stockKeyId: key.id, secretEnc: key.secretEnc, secretHash: key.secretHash });
+    keys.push(await box.decrypt(key.secretEnc));
   }
-  // The three writes do not depend on each other: sent together they cost one round trip (postgres.js
+  // The two writes do not depend on each other: sent together they cost one round trip (postgres.js
   // pipelines them on the transaction's connection). If one fails, the transaction fails with it.
   await Promise.all([
     tx.insert(issuedKeys).values(rows),
@@ -74,28 +81,24 @@ export async function reissue(tx: Tx, input: ReissueInput): Promise<ReissueOutco
       .update(orders)
       .set({
         status: 'delivered',
-        paidAt: order.paidAt ?? (input.payment?.paidAt ? new Date(input.payment.paidAt) : input.now),
-        tradeNo: order.tradeNo ?? input.payment?.tradeNo ?? null,
+        paidAt: order.paidAt ?? (req.payment?.paidAt ? new Date(req.payment.paidAt) : req.now),
+        tradeNo: order.tradeNo ?? req.payment?.tradeNo ?? null,
       })
       .where(eq(orders.id, order.id)),
-    audit(tx, {
-      at: input.now,
-      actor: input.actor,
-      action: 'keys_issued',
-      orderNo: order.orderNo,
-      diagnosisId: input.diagnosisId,
-      detail: {
-        count: rows.length,
-        replacements,
-        slots: rows.map((r) => r.slot),
-        sources: rows.map((r) => r.source),
-        stockKeyIds: claimed.keys.map((c) => c.id),
-        reopened: order.status === 'closed',
-        previousStatus: order.status,
-      },
-    }),
   ]);
-  return { kind: 'issued', count: rows.length, replacements, keysHeld: filled.size + rows.length };
+  return {
+    kind: 'issued', count: rows.length, replacements, keysHeld: filled.size + rows.length,
+    keys,
+    detail: {
+      count: rows.length,
+      replacements,
+      slots: rows.map((r) => r.slot),
+      sources: rows.map((r) => r.source),
+      stockKeyIds: claimed.keys.map((c) => c.id),
+      reopened: order.status === 'closed',
+      previousStatus: order.status,
+    },
+  };
 }
 
 interface StockKey { id: number; secretEnc: string; secretHash: string }
@@ -129,7 +132,7 @@ async function claimStock(tx: Tx, sku: string, need: number): Promise<{ keys: St
   return { keys, available: picked.length };
 }
 
-/** Valid keys an order holds (used by reports and the scenario runner). */
+/** Valid keys an order holds. */
 export async function validKeyCount(tx: Tx, orderId: number): Promise<number> {
   const [row] = await tx
     .select({ n: sql<number>`count(*)::int` })

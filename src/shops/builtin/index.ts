@@ -1,0 +1,53 @@
+/**
+ * The built-in store: order-doctor's own tables (orders, products, stock, issued keys), the
+ * embedded default, the demo and every scenario world. It shares order-doctor's database, so a
+ * delivery commits in the diagnosis' own transaction and needs no journal.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import type { Database, Tx } from '../../db/client.ts';
+import { issuedKeys } from '../../db/schema.ts';
+import { digestsEqual, type SecretBox } from '../../crypto/secret-box.ts';
+import type { ShopPort } from '../port.ts';
+import { findBuiltinOrder, type BuiltinOrder } from './lookup.ts';
+import { deliverBuiltin } from './deliver.ts';
+import { builtinInStock, countBuiltinStuck, findBuiltinStuck } from './stuck.ts';
+
+export function createBuiltinShop(deps: { database: Database; box: SecretBox }): ShopPort {
+  const { database, box } = deps;
+  return {
+    kind: 'builtin',
+    separate: false,
+    find: (asked) => findBuiltinOrder(database.db, 'byNumber', asked),
+    findByOrderNo: (orderNo) => findBuiltinOrder(database.db, 'byOrderNo', orderNo),
+    async verifySecret(order, secret) {
+      const hash = (order as BuiltinOrder).querySecretHash;
+      if (typeof hash !== 'string') throw new Error('not an order of the built-in store');
+      return digestsEqual(await box.querySecretHash(order.orderNo, secret), hash);
+    },
+    async revealKeys(order) {
+      const rows = await database.db
+        .select()
+        .from(issuedKeys)
+        .where(and(eq(issuedKeys.orderId, order.id), eq(issuedKeys.status, 'delivered')))
+        .orderBy(asc(issuedKeys.slot));
+      const keys = [];
+      for (const r of rows) {
+        keys.push({ slot: r.slot, secret: await box.decrypt(r.secretEnc), issuedAt: r.issuedAt.toISOString(), replacement: r.replacement });
+      }
+      return keys;
+    },
+    deliver(req, ctx) {
+      // the store's rows live in our database: the delivery joins the diagnosis' transaction
+      if (ctx.tx) return deliverBuiltin(ctx.tx, box, req);
+      return database.db.transaction((tx: Tx) => deliverBuiltin(tx, box, req));
+    },
+    landed() {
+      throw new Error('the built-in store delivers in one transaction: there is no journal to settle');
+    },
+    findStuck: (q) => findBuiltinStuck(database, q),
+    countStuck: (q) => countBuiltinStuck(database, q),
+    inStock: (skus) => builtinInStock(database, skus),
+    channels: async () => [],
+    close: async () => {},
+  };
+}

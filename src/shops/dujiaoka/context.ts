@@ -1,0 +1,31 @@
+import type { MySql2Database } from 'drizzle-orm/mysql2';
+import type { Pool } from 'mysql2/promise';
+import type { Database } from '../../db/client.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import type { DujiaokaTables } from './tables.ts';
+
+/** What every part of the dujiaoka adapter works with, built once at connect (index.ts). */
+export interface DujiaokaContext {
+  db: MySql2Database;
+  pool: Pool;
+  t: DujiaokaTables;
+  /** the zone the shop writes its times in (SHOP_TIMEZONE) */
+  zone: string;
+  box: SecretBox;
+  now: () => Date;
+  autoWindowMs: number;
+  manualWindowMs: number;
+  server: ServerFacts;
+  /** order-doctor's own database: where the selection cursor over the shop's orders is kept */
+  own: Database;
+  /** names this shop's database in order-doctor's own records (the cursor's key) */
+  identity: string;
+}
+
+export interface ServerFacts {
+  version: string;
+  /** FOR UPDATE SKIP LOCKED: MariaDB >= 10.6, MySQL >= 8.0.1 */
+  skipLocked: boolean;
+  /** an index whose first column is orders.trade_no: lookups by the gateway's number stay cheap */
+  tradeNoIndex: boolean;
+}

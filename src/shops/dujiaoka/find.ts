@@ -1,0 +1,65 @@
+/**
+ * Finding a dujiaoka order: by its `order_sn` (unique index), or by the gateway's `trade_no` when
+ * the shop has an index on it (it has none by default: without one, a lookup by an unknown number
+ * would scan the whole table on every try, so the gateways are asked instead: engine/resolve.ts).
+ */
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { OrderView } from '../../domain/order.ts';
+import type { DujiaokaContext } from './context.ts';
+import { toView, type OrderRow } from './map.ts';
+import { CARMI, STATUS, TYPE } from './tables.ts';
+
+async function orderRow(ctx: DujiaokaContext, where: SQL): Promise<OrderRow | undefined> {
+  const { orders: o, goods: g, pays: p } = ctx.t;
+  const [row] = await ctx.db
+    .select({
+      id: o.id, orderSn: o.orderSn, goodsId: o.goodsId, title: o.title, type: o.type, buyAmount: o.buyAmount,
+      actualPrice: o.actualPrice, searchPwd: o.searchPwd, email: o.email, info: o.info, payId: o.payId,
+      tradeNo: o.tradeNo, status: o.status, createdAt: o.createdAt, updatedAt: o.updatedAt,
+      goodsName: g.gdName, payName: p.payName, payHandler: p.payHandleroute,
+    })
+    .from(o)
+    .leftJoin(g, eq(g.id, o.goodsId))
+    .leftJoin(p, eq(p.id, o.payId))
+    .where(and(where, isNull(o.deletedAt)))
+    .limit(1);
+  return row;
+}
+
+/** Unsold keys of a product, counted only up to `upTo`: the order can use no more. */
+export async function unsoldUpTo(ctx: DujiaokaContext, goodsId: number, upTo: number): Promise<number> {
+  if (upTo <= 0) return 0;
+  const c = ctx.t.carmis;
+  const rows = await ctx.db
+    .select({ id: c.id })
+    .from(c)
+    .where(and(eq(c.goodsId, goodsId), eq(c.status, CARMI.UNSOLD), isNull(c.deletedAt)))
+    .orderBy(asc(c.id))
+    .limit(upTo);
+  return rows.length;
+}
+
+async function view(ctx: DujiaokaContext, row: OrderRow | undefined): Promise<OrderView | undefined> {
+  if (!row) return undefined;
+  // stock matters only to an automatic order still missing keys
+  const needsStock = row.type === TYPE.AUTOMATIC && row.status !== STATUS.COMPLETED;
+  return toView(ctx, row, needsStock ? await unsoldUpTo(ctx, row.goodsId, row.buyAmount) : await completedShortfall(ctx, row));
+}
+
+/** A completed order short of keys (info has fewer lines than bought) could take stock too. */
+async function completedShortfall(ctx: DujiaokaContext, row: OrderRow): Promise<number> {
+  if (row.type !== TYPE.AUTOMATIC) return 0;
+  const held = (row.info ?? '').split(/\r?\n/).filter((l) => l.trim() !== '').length;
+  return held >= row.buyAmount ? 0 : unsoldUpTo(ctx, row.goodsId, row.buyAmount - held);
+}
+
+export async function findByOrderNo(ctx: DujiaokaContext, orderNo: string): Promise<OrderView | undefined> {
+  return view(ctx, await orderRow(ctx, eq(ctx.t.orders.orderSn, orderNo)));
+}
+
+export async function findByNumber(ctx: DujiaokaContext, asked: string): Promise<OrderView | undefined> {
+  const byOrderNo = await orderRow(ctx, eq(ctx.t.orders.orderSn, asked));
+  if (byOrderNo || !ctx.server.tradeNoIndex) return view(ctx, byOrderNo);
+  // '' is dujiaoka's "no trade number yet": never a match
+  return view(ctx, await orderRow(ctx, and(eq(ctx.t.orders.tradeNo, asked), sql`${ctx.t.orders.tradeNo} <> ''`)!));
+}

@@ -1,0 +1,119 @@
+/**
+ * The dujiaoka (独角数卡) adapter: order-doctor next to the shop an owner already runs, reading its
+ * MySQL/MariaDB tables as they are (no schema change asked of the shop) and delivering into them
+ * exactly as dujiaoka's own completion would. mysql2 with drizzle's MySQL dialect.
+ */
+import { drizzle } from 'drizzle-orm/mysql2';
+import mysql from 'mysql2/promise';
+import type { ShopConfig } from '../../config.ts';
+import type { Database } from '../../db/client.ts';
+import { digestsEqual, type SecretBox } from '../../crypto/secret-box.ts';
+import type { ShopPort } from '../port.ts';
+import type { DujiaokaContext, ServerFacts } from './context.ts';
+import { dujiaokaTables } from './tables.ts';
+import { findByNumber, findByOrderNo } from './find.ts';
+import { SECRET, type DujiaokaOrder, infoKeys } from './map.ts';
+import { deliverDujiaoka, landedDujiaoka } from './deliver.ts';
+import { countDujiaokaStuck, findDujiaokaStuck } from './stuck.ts';
+import { dujiaokaChannels } from './channels.ts';
+import { dujiaokaInStock } from './stock.ts';
+import { STATUS, TYPE } from './tables.ts';
+import { ShopUnreachableError } from '../errors.ts';
+
+type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
+
+export interface OpenDeps {
+  database: Database;
+  box: SecretBox;
+  now: () => Date;
+}
+
+/** A pool on the shop's database: strings for its times (local wall clock) and decimals, never the driver's guesses. */
+export function shopPool(url: string, opts: { connections?: number } = {}): mysql.Pool {
+  const u = new URL(url);
+  return mysql.createPool({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    connectionLimit: opts.connections ?? 10,
+    connectTimeout: 5000,
+    dateStrings: true,
+    supportBigNumbers: true,
+    decimalNumbers: false,
+    charset: 'utf8mb4',
+    // no session time_zone: the shop's own connections use the server's, and so do we (times stay as it wrote them)
+  });
+}
+
+/** Server version and what it means for the claim, and whether the optional trade_no index is there. */
+export async function serverFacts(pool: mysql.Pool, prefix: string): Promise<ServerFacts> {
+  const [[v]] = (await pool.query('select version() as v')) as unknown as [[{ v: string }]];
+  const version = v.v;
+  const [idx] = (await pool.query(
+    `select count(*) as n from information_schema.statistics
+      where table_schema = database() and table_name = ? and column_name = 'trade_no' and seq_in_index = 1`,
+    [`${prefix}orders`],
+  )) as unknown as [[{ n: number | string }]];
+  return { version, skipLocked: supportsSkipLocked(version), tradeNoIndex: Number(idx[0]?.n ?? 0) > 0 };
+}
+
+/** MariaDB >= 10.6, MySQL >= 8.0.1. */
+export function supportsSkipLocked(version: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (/mariadb/i.test(version)) return maj > 10 || (maj === 10 && min >= 6);
+  return maj > 8 || (maj === 8 && (min > 0 || patch >= 1));
+}
+
+export async function openDujiaokaShop(cfg: DujiaokaConfig, deps: OpenDeps): Promise<ShopPort> {
+  const pool = shopPool(cfg.databaseUrl);
+  let server: ServerFacts;
+  try {
+    server = await serverFacts(pool, cfg.tablePrefix);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new ShopUnreachableError(cfg.databaseUrl, err);
+  }
+  const u = new URL(cfg.databaseUrl);
+  const ctx: DujiaokaContext = {
+    db: drizzle({ client: pool }), pool, t: dujiaokaTables(cfg.tablePrefix), zone: cfg.timezone, box: deps.box, now: deps.now,
+    autoWindowMs: cfg.autoWindowMs, manualWindowMs: cfg.manualWindowMs, server, own: deps.database,
+    identity: `dujiaoka:${u.hostname}:${u.port || 3306}/${u.pathname.slice(1)}/${cfg.tablePrefix}`,
+  };
+  return createDujiaokaShop(ctx);
+}
+
+export function createDujiaokaShop(ctx: DujiaokaContext): ShopPort {
+  return {
+    kind: 'dujiaoka',
+    separate: true,
+    find: (asked) => findByNumber(ctx, asked),
+    findByOrderNo: (orderNo) => findByOrderNo(ctx, orderNo),
+    async verifySecret(order, secret) {
+      const expected = (order as DujiaokaOrder)[SECRET];
+      if (!expected) throw new Error('not a dujiaoka order');
+      // 查询密码 exactly as typed; an order without one is opened by its email, whatever its case
+      const given = expected.kind === 'email' ? secret.trim().toLowerCase() : secret;
+      // both sides through the same keyed hash: constant-time, and equal work whatever the lengths
+      return digestsEqual(await ctx.box.querySecretHash(order.orderNo, given), await ctx.box.querySecretHash(order.orderNo, expected.value));
+    },
+    async revealKeys(order) {
+      const o = order as DujiaokaOrder;
+      if (o.rawStatus !== STATUS.COMPLETED) return [];
+      const issuedAt = (o.updatedAt ?? o.createdAt).toISOString();
+      // manual goods: the owner's delivery text is the whole of what the buyer gets
+      const keys = o.type === TYPE.MANUAL ? [o.info ?? ''].filter((k) => k.trim() !== '') : infoKeys(o.info);
+      return keys.map((secret, i) => ({ slot: i + 1, secret, issuedAt, replacement: false }));
+    },
+    deliver: (req, dc) => deliverDujiaoka(ctx, req, dc),
+    landed: (entry) => landedDujiaoka(ctx, entry),
+    findStuck: (q) => findDujiaokaStuck(ctx, q),
+    countStuck: (q) => countDujiaokaStuck(ctx, q),
+    inStock: (skus) => dujiaokaInStock(ctx, skus),
+    channels: () => dujiaokaChannels(ctx),
+    close: () => ctx.pool.end(),
+  };
+}
