@@ -6,6 +6,7 @@ import { scenariosCommand } from './scenarios.ts';
 import { agentsCommand } from './agents.ts';
 import { sweepCommand } from './sweep.ts';
 import { reportCommand } from './report.ts';
+import { shopCommand } from './shop.ts';
 import { UsageError } from './args.ts';
 
 const USAGE = `usage: order-doctor <command>
@@ -15,6 +16,7 @@ const USAGE = `usage: order-doctor <command>
   sweep [--dry-run] [--json]           one sweep now: find stuck orders and fix them
   report [--since 7d] [--json]         outcomes: verdicts, actions, self-service rate, pay-to-key times
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
+  shop check [--json]                  the configured shop's database: what was found, the first thing to fix
   agents create --name NAME            create an agent and print its API token once`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -33,6 +35,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await reportCommand(rest, loadConfig(process.env));
       case 'scenarios':
         return await scenariosCommand(rest);
+      case 'shop':
+        return await shopCommand(rest, loadConfig(process.env));
       case 'agents':
         return await agentsCommand(rest, loadConfig(process.env));
       case undefined:

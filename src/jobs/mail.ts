@@ -21,6 +21,7 @@ import type { Database } from '../db/client.ts';
 import { mailOutbox } from '../db/schema.ts';
 import { composeDeliveryMail, deliveryMailPayload } from '../mail/compose.ts';
 import { nextAttemptAt } from '../mail/retry.ts';
+import { startLoop, type Loop } from './loop.ts';
 import { createSmtpTransport, type MailTransport, type OutgoingMail, type SendOutcome } from '../mail/transport.ts';
 
 export interface MailDeps {
@@ -191,10 +192,7 @@ function messageId(id: number, from: string): string {
   return `<outbox-${id}.order-doctor@${domain}>`;
 }
 
-export interface MailLoop {
-  /** stops the timer and waits for a dispatch in progress to end */
-  stop(): Promise<void>;
-}
+export type MailLoop = Loop;
 
 /**
  * The in-process schedule of `serve`: one dispatch every `intervalMs`, each awaited before the next
@@ -202,30 +200,8 @@ export interface MailLoop {
  */
 export function startMailLoop(deps: MailDeps, intervalMs: number): MailLoop {
   const log = deps.log ?? ((line: string) => console.error(line));
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const tick = async () => {
-    try {
-      const s = await dispatchMail({ ...deps, log });
-      if (s.sent + s.retried + s.failed + s.unknown) log(`mail: ${JSON.stringify(s)}`);
-    } catch (err) {
-      log(`mail dispatch failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-  const plan = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().then(plan);
-    }, intervalMs);
-  };
-  plan();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startLoop(async () => {
+    const s = await dispatchMail({ ...deps, log });
+    if (s.sent + s.retried + s.failed + s.unknown) log(`mail: ${JSON.stringify(s)}`);
+  }, intervalMs, (err) => log(`mail dispatch failed: ${err instanceof Error ? err.message : String(err)}`));
 }

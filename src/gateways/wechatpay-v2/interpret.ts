@@ -3,19 +3,12 @@
  * adapter has already verified the `sign` of any return_code SUCCESS answer; a return_code FAIL
  * answer is unsigned by protocol and becomes a fault here without claiming anything.
  */
-import type { FaultKind, PaymentState, TradeRef } from '../../domain/payment.ts';
+import type { FaultKind, TradeRef } from '../../domain/payment.ts';
+import { wechatTradeState } from '../wechatpay/trade-state.ts';
 import { nonEmpty, tradeIds, type Reading, type TradeIds } from '../reading.ts';
 import type { XmlFields } from './xml.ts';
 
-const STATES: Readonly<Record<string, PaymentState>> = {
-  SUCCESS: 'paid',
-  REFUND: 'refunded',
-  NOTPAY: 'unpaid',
-  USERPAYING: 'in_progress',
-  CLOSED: 'closed',
-  REVOKED: 'closed',
-  PAYERROR: 'failed',
-};
+
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
 const TIME_END = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
@@ -51,7 +44,7 @@ export function readWechatV2Query(fields: XmlFields, ref: TradeRef, expect: { ap
   if (echoed !== asked) return fault('protocol', `answer is about trade ${String(echoed)}, asked for ${asked}`, ids);
 
   const tradeState = field('trade_state');
-  const state = tradeState !== undefined && Object.hasOwn(STATES, tradeState) ? STATES[tradeState] : undefined;
+  const state = wechatTradeState(tradeState);
   if (!state) return fault('parse', `unknown trade_state: ${String(tradeState)}`, ids);
 
   const reading: Reading & { ok: true } = { ok: true, state, ...ids };

@@ -2,18 +2,11 @@
  * Reads a verified WeChat Pay v3 query answer (status + parsed JSON) into a normalised state or a
  * fault. Pure: signature and timestamp checks happen before, in the adapter.
  */
-import type { FaultKind, PaymentState, TradeRef } from '../../domain/payment.ts';
+import type { FaultKind, TradeRef } from '../../domain/payment.ts';
+import { wechatTradeState } from './trade-state.ts';
 import { nonEmpty, tradeIds, type Reading, type TradeIds } from '../reading.ts';
 
-const STATES: Record<string, PaymentState> = {
-  SUCCESS: 'paid',
-  REFUND: 'refunded',
-  NOTPAY: 'unpaid',
-  USERPAYING: 'in_progress',
-  CLOSED: 'closed',
-  REVOKED: 'closed',
-  PAYERROR: 'failed',
-};
+
 
 export function readWechatQuery(
   status: number,
@@ -44,7 +37,7 @@ export function readWechatQuery(
   if (echoed !== asked) return fault('protocol', `answer is about trade ${String(echoed)}, asked for ${asked}`, ids);
 
   const tradeState = doc['trade_state'];
-  const state = typeof tradeState === 'string' ? STATES[tradeState] : undefined;
+  const state = wechatTradeState(tradeState);
   if (!state) return fault('parse', `unknown trade_state: ${String(tradeState)}`, ids);
 
   const reading: Reading & { ok: true } = { ok: true, state, ...ids };

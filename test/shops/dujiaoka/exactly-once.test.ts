@@ -4,33 +4,22 @@
  * rest become OUT_OF_STOCK, no key held by two orders. order-doctor's own database is the real
  * Postgres when DATABASE_URL is set (PGlite otherwise: the race is on the shop's side either way).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
 import { auditLog, shopDeliveries } from '../../../src/db/schema.ts';
-import { testDatabase, type TestDatabase } from '../../support/db.ts';
-import { harness, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, resetShop, insertPays, rows, type Harness } from './support.ts';
+import { emptyShop, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, rows, suiteHarness } from './support.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
 
 describe.skipIf(!MARIADB)('dujiaoka: exactly once under racing checks', () => {
-  let tdb: TestDatabase;
-  let h: Harness;
-
-  beforeAll(async () => {
-    tdb = await testDatabase();
-    h = await harness(tdb.database, () => NOW);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
+  const suite = suiteHarness(() => NOW);
 
   it('50 concurrent checks of one order: one key delivered, once, one audit row, the sale counted once', async () => {
-    await resetShop(h.shop);
-    await insertPays(h.shop, h.sandbox.baseUrl);
+    const h = suite.h;
+    await emptyShop(h);
     await insertGoods(h.shop, { id: 7, name: 'Steam 100', priceCents: 10000, salesVolume: 0 });
     await insertCarmis(h.shop, 7, Array.from({ length: 5 }, (_, i) => `RACE-KEY-${i}`));
     await insertOrder(h.shop, { orderSn: 'RACE000000000001', goodsId: 7, priceCents: 10000, payId: PAY.alipay, status: 1, searchPwd: '8462', createdAt: ago(30) });
@@ -50,9 +39,8 @@ describe.skipIf(!MARIADB)('dujiaoka: exactly once under racing checks', () => {
   });
 
   it('20 orders of one product racing for 10 keys: 10 delivered with 10 different keys, 10 out of stock, no key twice', async () => {
-    await resetShop(h.shop);
-    await insertPays(h.shop, h.sandbox.baseUrl);
-    h.book.clear();
+    const h = suite.h;
+    await emptyShop(h);
     await insertGoods(h.shop, { id: 9, name: 'PSN 200', priceCents: 18400 });
     await insertCarmis(h.shop, 9, Array.from({ length: 10 }, (_, i) => `PSN-KEY-${String(i).padStart(2, '0')}`));
     const sns = Array.from({ length: 20 }, (_, i) => `MANY${String(i).padStart(12, '0')}`);

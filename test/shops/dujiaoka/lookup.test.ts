@@ -4,34 +4,24 @@
  * secret, the same answer for a wrong secret and an unknown order, and no key for a channel
  * order-doctor cannot ask.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { auditLog, tickets } from '../../../src/db/schema.ts';
 import type { Services } from '../../../src/services.ts';
-import { testDatabase, type TestDatabase } from '../../support/db.ts';
-import { harness, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, resetShop, insertPays, type Harness } from './support.ts';
+import { emptyShop, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, suiteHarness, type Harness } from './support.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
 
 describe.skipIf(!MARIADB)('dujiaoka: the buyer finds their order', () => {
-  let tdb: TestDatabase;
+  const suite = suiteHarness(() => NOW);
   let h: Harness;
   let svc: Services;
 
-  beforeAll(async () => {
-    tdb = await testDatabase();
-    h = await harness(tdb.database, () => NOW);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
   beforeEach(async () => {
-    await resetShop(h.shop);
-    await insertPays(h.shop, h.sandbox.baseUrl);
-    h.book.clear();
+    h = suite.h;
+    await emptyShop(h);
     await insertGoods(h.shop, { id: 7, name: 'Steam 钱包充值卡 100元', priceCents: 10000 });
     await insertCarmis(h.shop, 7, ['DJ-KEY-0001', 'DJ-KEY-0002']);
     // paid at Alipay, the notify never arrived: still waiting in the shop

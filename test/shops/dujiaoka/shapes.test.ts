@@ -4,7 +4,7 @@
  * completion would have left (status 4, keys one per line in info, those carmis sold unless looped,
  * trade_no set, the sale counted once), and nothing at all where no key may be issued.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
@@ -12,9 +12,8 @@ import { auditLog, mailOutbox, shopDeliveries, tickets } from '../../../src/db/s
 import type { GatewayAnswer } from '../../../src/sandbox/types.ts';
 import type { Channel } from '../../../src/domain/verdicts.ts';
 import type { Env } from '../../../src/config.ts';
-import { testDatabase, type TestDatabase } from '../../support/db.ts';
 import {
-  harness, insertCarmis, insertGoods, insertOrder, insertPays, local, MARIADB, orderRow, PAY, resetShop, rows, type Harness, type OrderSpec,
+  emptyShop, insertCarmis, insertGoods, insertOrder, local, MARIADB, orderRow, PAY, rows, suiteHarness, type Harness, type OrderSpec,
 } from './support.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
@@ -130,21 +129,12 @@ const SHAPES: Shape[] = [
 ];
 
 describe.skipIf(!MARIADB)('dujiaoka: every stuck shape, on the real MariaDB', () => {
-  let tdb: TestDatabase;
+  const suite = suiteHarness(() => NOW);
   let h: Harness;
 
-  beforeAll(async () => {
-    tdb = await testDatabase();
-    h = await harness(tdb.database, () => NOW);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
   beforeEach(async () => {
-    await resetShop(h.shop);
-    await insertPays(h.shop, h.sandbox.baseUrl);
-    h.book.clear();
+    h = suite.h;
+    await emptyShop(h);
   });
 
   it.each(SHAPES)('$name', async (shape) => {

@@ -6,11 +6,13 @@
  * under CI=true a missing MariaDB fails the run instead.
  */
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import mysql from 'mysql2/promise';
 import { loadConfig, type Env } from '../../../src/config.ts';
 import { newMasterKey } from '../../../src/crypto/secret-box.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { truncateAll } from '../../../src/db/migrate.ts';
+import { testDatabase, type TestDatabase } from '../../support/db.ts';
 import { createServices, type Services } from '../../../src/services.ts';
 import { listenSandbox, type SandboxListener } from '../../../src/sandbox/listener.ts';
 import { sandboxCredentials, sandboxGatewayEnv, sandboxKeys } from '../../../src/sandbox/credentials.ts';
@@ -212,4 +214,34 @@ export async function harness(database: Database, clock: () => Date): Promise<Ha
 /** The sandbox as order-doctor's own configured gateways (SHOP_GATEWAYS=config). */
 export function configGateways(h: Harness): Env {
   return { SHOP_GATEWAYS: 'config', ...sandboxGatewayEnv(h.sandbox.baseUrl) };
+}
+
+/**
+ * A suite's shop: our own test database (real Postgres with DATABASE_URL, else PGlite) and a
+ * dujiaoka shop beside it, made before the suite's tests and dropped after them.
+ */
+export function suiteHarness(clock: () => Date): { readonly h: Harness } {
+  let tdb: TestDatabase | undefined;
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    tdb = await testDatabase();
+    h = await harness(tdb.database, clock);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await tdb?.drop();
+  });
+  return {
+    get h() {
+      if (!h) throw new Error('the harness is made in beforeAll');
+      return h;
+    },
+  };
+}
+
+/** An empty shop again, with its channels, and no gateway answers. */
+export async function emptyShop(h: Harness): Promise<void> {
+  await resetShop(h.shop);
+  await insertPays(h.shop, h.sandbox.baseUrl);
+  h.book.clear();
 }

@@ -1,0 +1,594 @@
+/**
+ * What `order-doctor shop check` finds in a dujiaoka database, as a typed report: the server, the
+ * four tables and the columns order-doctor reads, counts, every payment channel and whether
+ * order-doctor can verify it, the optional indexes, the clocks, the user's grants, and the first
+ * thing to fix. Read-only, and cheap on a shop with millions of orders: big tables are counted from
+ * the server's estimates, the last day's orders by the primary-key search the sweep uses (stuck.ts),
+ * and the one scan it cannot avoid (unsold keys without a (goods_id, status) index) runs under a
+ * statement time limit. Nothing here prints or returns a credential: only whether one is usable.
+ */
+import { getTableColumns, getTableName } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/mysql2';
+import type { Pool } from 'mysql2/promise';
+import type { Config, ShopConfig } from '../../config.ts';
+import type { Channel } from '../../domain/verdicts.ts';
+import { fromShopTime, toShopTime } from '../local-time.ts';
+import { ShopUnreachableError } from '../errors.ts';
+import type { ShopChannel } from '../port.ts';
+import { dujiaokaChannels } from './channels.ts';
+import type { DujiaokaContext } from './context.ts';
+import { supportsSkipLocked } from './index.ts';
+import { idBefore } from './stuck.ts';
+import { dujiaokaTables, STATUS, type DujiaokaTables } from './tables.ts';
+
+type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
+
+export interface InspectConfig {
+  shop: DujiaokaConfig;
+  /** order-doctor's own gateway settings: a channel configured there wins over the shop's row */
+  gateways: Config['gateways'];
+  epayV1Trust: Config['epayV1Trust'];
+  /** how far back a payment can still turn up (SWEEP_HORIZON): the window the recent counts cover */
+  horizonMs: number;
+}
+
+export interface InspectDeps {
+  now: () => Date;
+  /** the longest the one unbounded scan (unsold keys) may take; default 3 s */
+  scanLimitMs?: number;
+}
+
+export type TableName = 'orders' | 'goods' | 'carmis' | 'pays';
+const TABLES: readonly TableName[] = ['orders', 'goods', 'carmis', 'pays'];
+
+export interface TableReport {
+  name: TableName;
+  /** the name in the database, with SHOP_TABLE_PREFIX */
+  table: string;
+  present: boolean;
+  /** columns order-doctor reads that the table lacks */
+  missingColumns: string[];
+  rows: number | null;
+  /** rows is the server's estimate (information_schema.tables.table_rows) */
+  estimate: boolean;
+}
+
+export type ChannelStatus = 'verifiable' | 'no_credentials' | 'unsupported';
+
+export interface ChannelReport {
+  id: string;
+  name: string;
+  handler: string;
+  open: boolean;
+  /** the protocol order-doctor speaks for it; null: none */
+  protocol: Channel | null;
+  status: ChannelStatus;
+  /** where the credentials come from: order-doctor's settings (they win) or the shop's `pays` row */
+  source: 'settings' | 'shop' | null;
+  /** answers carry no signature (EPay V1) */
+  unsigned: boolean;
+  /** an unsigned paid claim never issues a key (EPAY_V1_TRUST=reject) */
+  paidNeverIssues: boolean;
+  /** the row holds usable credentials that SHOP_GATEWAYS=config leaves unused */
+  unusedShopCredentials: boolean;
+  /** orders through this channel in the horizon (null: not counted) */
+  recentOrders: number | null;
+  /** of those, still waiting for payment or expired: a paid one among them is what order-doctor looks for */
+  recentUnpaid: number | null;
+}
+
+export interface IndexReport {
+  /** `orders.trade_no`, `carmis (goods_id, status)`, `orders.order_sn` */
+  name: string;
+  present: boolean;
+  /** what it buys, and what happens without it */
+  why: string;
+  create: string;
+}
+
+export interface ClockReport {
+  /** the server's now(), as a wall clock in its session zone */
+  serverNow: string | null;
+  sessionZone: string | null;
+  systemZone: string | null;
+  /** the server session's offset from UTC, minutes */
+  serverOffsetMinutes: number | null;
+  /** our clock as a wall clock in SHOP_TIMEZONE */
+  ourNow: string;
+  zone: string;
+  zoneOffsetMinutes: number;
+  /** the server's clock minus ours (both as instants), ms: a clock out of sync */
+  skewMs: number | null;
+  /** created_at of the newest order (by id) */
+  newestOrder: string | null;
+  /** how far the newest order lies in the future of our clock in SHOP_TIMEZONE, ms (negative: in the past) */
+  newestAheadMs: number | null;
+  /** the evidence says SHOP_TIMEZONE is wrong */
+  suspicious: boolean;
+  notes: string[];
+}
+
+export interface GrantReport {
+  /** could be read and parsed */
+  known: boolean;
+  /** every privilege (ALL PRIVILEGES on the shop's database or everywhere) */
+  all: boolean;
+  /** `SELECT on carmis`, `UPDATE on orders(info, status)` */
+  missingSelect: string[];
+  missingUpdate: string[];
+  /** privileges granted through roles are not expanded */
+  roles: boolean;
+}
+
+export type ProblemCode = 'schema' | 'no_verifiable_channel' | 'grants' | 'skip_locked' | 'timezone' | 'channel_unverifiable' | 'indexes';
+
+export interface Problem {
+  code: ProblemCode;
+  /** blocker: the shop is not usable; warning: usable, with a gap; advice: optional */
+  severity: 'blocker' | 'warning' | 'advice';
+  text: string;
+}
+
+export interface DujiaokaReport {
+  shop: 'dujiaoka';
+  database: { host: string; port: number; name: string; tablePrefix: string };
+  server: { version: string; skipLocked: boolean; withoutSkipLocked: string | null };
+  tables: TableReport[];
+  /** orders created within the horizon (null: not counted) */
+  recentOrders: number | null;
+  horizonHours: number;
+  /** unsold, undeleted keys (null: not counted, see stockNote) */
+  unsoldKeys: number | null;
+  /** automatic goods (on sale, where the shop records it) without one unsold key */
+  goodsOutOfStock: number | null;
+  stockNote: string | null;
+  channels: ChannelReport[];
+  indexes: IndexReport[];
+  clock: ClockReport;
+  grants: GrantReport;
+  /** every finding, most important first */
+  problems: Problem[];
+  usable: boolean;
+  firstToFix: { code: ProblemCode | 'ready'; text: string };
+}
+
+/** Above this many estimated rows a table is not counted exactly. */
+const EXACT_UP_TO = 200_000;
+/** A newest order this far in the future of our clock means the zone is wrong, not a slow clock. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+const HOUR = 3_600_000;
+
+/** The columns order-doctor updates (deliver.ts), by table. */
+const UPDATES: Partial<Record<TableName, string[]>> = {
+  orders: ['info', 'status', 'trade_no', 'updated_at'],
+  carmis: ['status', 'updated_at'],
+  goods: ['sales_volume', 'updated_at'],
+};
+
+type Row = Record<string, unknown>;
+
+async function q<T extends Row = Row>(pool: Pool, sql: string, params: unknown[] = []): Promise<T[]> {
+  const [rows] = await pool.query(sql, params);
+  return rows as T[];
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const tick = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+export async function inspectDujiaoka(pool: Pool, cfg: InspectConfig, deps: InspectDeps): Promise<DujiaokaReport> {
+  const url = new URL(cfg.shop.databaseUrl);
+  const t = dujiaokaTables(cfg.shop.tablePrefix);
+  let version: string;
+  let dbName: string;
+  try {
+    const [row] = await q<{ v: string; d: string | null }>(pool, 'select version() as v, database() as d');
+    version = row!.v;
+    dbName = row!.d ?? decodeURIComponent(url.pathname.slice(1));
+  } catch (err) {
+    throw new ShopUnreachableError(cfg.shop.databaseUrl, err);
+  }
+  const skipLocked = supportsSkipLocked(version);
+  const grants = await readGrants(pool, dbName, t);
+  const tables = await readTables(pool, t);
+  const complete = (n: TableName) => tables.find((x) => x.name === n)!.present && tables.find((x) => x.name === n)!.missingColumns.length === 0;
+
+  // the adapter's own readers, on a context holding what they use (the tables, the zone, a drizzle handle)
+  const ctx = { db: drizzle({ client: pool }), pool, t, zone: cfg.shop.timezone, now: deps.now } as Partial<DujiaokaContext> as DujiaokaContext;
+  const now = deps.now();
+
+  let recentOrders: number | null = null;
+  const recentByPay = new Map<string, { orders: number; unpaid: number }>();
+  let newestOrder: string | null = null;
+  if (complete('orders')) {
+    const since = new Date(now.getTime() - cfg.horizonMs);
+    // ids grow with creation time: the range after the boundary id is the window (the created_at
+    // test only drops the odd row written out of order), read by the primary key whatever the table's size
+    const from = await idBefore(ctx, since);
+    const byPay = await q<{ pay_id: number | null; n: number | string; unpaid: number | string | null }>(pool,
+      `select pay_id, count(*) as n, sum(status in (${STATUS.WAITING}, ${STATUS.EXPIRED})) as unpaid from ${tick(getTableName(t.orders))} where id > ? and created_at > ? and deleted_at is null group by pay_id`,
+      [from, toShopTime(since, cfg.shop.timezone)]);
+    recentOrders = byPay.reduce((s, r) => s + Number(r.n), 0);
+    for (const r of byPay) if (r.pay_id !== null) recentByPay.set(String(r.pay_id), { orders: Number(r.n), unpaid: Number(r.unpaid ?? 0) });
+    const [newest] = await q<{ c: string | null }>(pool, `select created_at as c from ${tick(getTableName(t.orders))} order by id desc limit 1`);
+    newestOrder = newest?.c ?? null;
+  }
+
+  const stock = complete('carmis') && complete('goods')
+    ? await readStock(pool, t, version, deps.scanLimitMs ?? 3000)
+    : { unsold: null, outOfStock: null, note: null };
+
+  const channels = complete('pays')
+    ? (await dujiaokaChannels(ctx)).map((c) => channelReport(c, cfg, recentOrders === null ? null : recentByPay.get(c.ref) ?? { orders: 0, unpaid: 0 }))
+    : [];
+  const indexes = await readIndexes(pool, t, tables);
+  const clock = await readClock(pool, cfg.shop.timezone, now, newestOrder);
+
+  const report: Omit<DujiaokaReport, 'problems' | 'usable' | 'firstToFix'> = {
+    shop: 'dujiaoka',
+    database: { host: url.hostname, port: Number(url.port || 3306), name: dbName, tablePrefix: cfg.shop.tablePrefix },
+    server: {
+      version, skipLocked,
+      withoutSkipLocked: skipLocked ? null
+        : 'stock claims wait for a racing delivery of the same product instead of skipping its keys: still exactly once, only slower under load',
+    },
+    tables, recentOrders, horizonHours: Math.round(cfg.horizonMs / HOUR), unsoldKeys: stock.unsold,
+    goodsOutOfStock: stock.outOfStock, stockNote: stock.note, channels, indexes, clock, grants,
+  };
+  const problems = problemsOf(report, cfg);
+  const blocker = problems.find((p) => p.severity === 'blocker');
+  const first = problems[0];
+  return {
+    ...report,
+    problems,
+    usable: !blocker,
+    firstToFix: first ? { code: first.code, text: first.text } : { code: 'ready', text: 'nothing: ready' },
+  };
+}
+
+async function readTables(pool: Pool, t: DujiaokaTables): Promise<TableReport[]> {
+  const names = TABLES.map((n) => getTableName(t[n]));
+  const found = await q<{ name: string; rows: number | string | null }>(pool,
+    `select table_name as name, table_rows as \`rows\` from information_schema.tables where table_schema = database() and table_name in (?)`, [names]);
+  const cols = await q<{ t: string; c: string }>(pool,
+    `select table_name as t, column_name as c from information_schema.columns where table_schema = database() and table_name in (?)`, [names]);
+  const out: TableReport[] = [];
+  for (const name of TABLES) {
+    const table = getTableName(t[name]);
+    const info = found.find((f) => f.name === table);
+    const have = new Set(cols.filter((c) => c.t === table).map((c) => c.c.toLowerCase()));
+    const wanted = Object.values(getTableColumns(t[name])).map((c) => c.name);
+    const missingColumns = info ? wanted.filter((c) => !have.has(c.toLowerCase())) : [];
+    let rows = info ? num(info.rows) : null;
+    let estimate = false;
+    if (info) {
+      // small tables (and pays/goods, always small) exactly; big ones from the server's estimate
+      if ((name === 'pays' || name === 'goods') || rows === null || rows < EXACT_UP_TO) {
+        const [c] = await q<{ n: number | string }>(pool, `select count(*) as n from ${tick(table)}`);
+        rows = Number(c!.n);
+      } else {
+        estimate = true;
+      }
+    }
+    out.push({ name, table, present: !!info, missingColumns, rows, estimate });
+  }
+  return out;
+}
+
+/** Unsold keys and automatic goods without any: one grouped scan of carmis, under a time limit. */
+async function readStock(pool: Pool, t: DujiaokaTables, version: string, limitMs: number):
+  Promise<{ unsold: number | null; outOfStock: number | null; note: string | null }> {
+  const carmis = tick(getTableName(t.carmis));
+  const query = `select goods_id, count(*) as n from ${carmis} where status = 1 and deleted_at is null group by goods_id`;
+  let groups: { goods_id: number; n: number | string }[];
+  try {
+    groups = await q(pool, /mariadb/i.test(version)
+      ? `set statement max_statement_time = ${(limitMs / 1000).toFixed(3)} for ${query}`
+      : query.replace(/^select /, `select /*+ MAX_EXECUTION_TIME(${limitMs}) */ `));
+  } catch {
+    return { unsold: null, outOfStock: null, note: `unsold keys not counted: the scan took over ${limitMs / 1000} s (an index on carmis (goods_id, status) makes it cheap)` };
+  }
+  const unsold = groups.reduce((s, g) => s + Number(g.n), 0);
+  const stocked = new Set(groups.map((g) => Number(g.goods_id)));
+  const goodsCols = await q<{ c: string }>(pool,
+    `select column_name as c from information_schema.columns where table_schema = database() and table_name = ? and column_name = 'is_open'`, [getTableName(t.goods)]);
+  const onSale = goodsCols.length ? ' and is_open = 1' : '';
+  const auto = await q<{ id: number }>(pool, `select id from ${tick(getTableName(t.goods))} where type = 1 and deleted_at is null${onSale}`);
+  return { unsold, outOfStock: auto.filter((g) => !stocked.has(Number(g.id))).length, note: null };
+}
+
+function channelReport(c: ShopChannel, cfg: InspectConfig, recent: { orders: number; unpaid: number } | null): ChannelReport {
+  const base = {
+    id: c.ref, name: c.name, handler: c.handler, open: c.open, protocol: c.channel,
+    recentOrders: recent?.orders ?? null, recentUnpaid: recent?.unpaid ?? null, unusedShopCredentials: false,
+  };
+  if (!c.channel) return { ...base, status: 'unsupported', source: null, unsigned: false, paidNeverIssues: false };
+  const configured = cfg.gateways[c.channel];
+  if (configured) {
+    // order-doctor's own settings win over the row (gateways/directory.ts)
+    const unsigned = c.channel === 'epay' && cfg.gateways.epay?.version === 'v1';
+    return { ...base, status: 'verifiable', source: 'settings', unsigned, paidNeverIssues: unsigned && cfg.epayV1Trust === 'reject' };
+  }
+  if (c.credentials && cfg.shop.gateways === 'shop') {
+    const unsigned = c.credentials.protocol === 'epay-v1';
+    return { ...base, status: 'verifiable', source: 'shop', unsigned, paidNeverIssues: unsigned && cfg.epayV1Trust === 'reject' };
+  }
+  return { ...base, status: 'no_credentials', source: null, unsigned: false, paidNeverIssues: false, unusedShopCredentials: !!c.credentials };
+}
+
+async function readIndexes(pool: Pool, t: DujiaokaTables, tables: TableReport[]): Promise<IndexReport[]> {
+  const orders = getTableName(t.orders);
+  const carmis = getTableName(t.carmis);
+  const stats = await q<{ t: string; i: string; s: number | string; c: string }>(pool,
+    `select table_name as t, index_name as i, seq_in_index as s, column_name as c from information_schema.statistics
+      where table_schema = database() and table_name in (?, ?) order by table_name, index_name, seq_in_index`, [orders, carmis]);
+  const byIndex = new Map<string, string[]>();
+  for (const r of stats) {
+    const key = `${r.t}\u0000${r.i}`;
+    byIndex.set(key, [...(byIndex.get(key) ?? []), r.c.toLowerCase()]);
+  }
+  const startsWith = (table: string, cols: string[]) =>
+    [...byIndex].some(([k, v]) => k.startsWith(`${table}\u0000`) && cols.every((c, i) => v[i] === c));
+  const present = (n: TableName) => tables.find((x) => x.name === n)?.present === true;
+  const out: IndexReport[] = [];
+  if (present('orders') && !startsWith(orders, ['order_sn'])) {
+    out.push({
+      name: 'orders.order_sn', present: false,
+      why: 'every lookup by the shop\'s order number scans the orders table (dujiaoka creates this unique index)',
+      create: `CREATE UNIQUE INDEX idx_order_sn ON ${tick(orders)} (order_sn);`,
+    });
+  }
+  if (present('orders')) {
+    out.push({
+      name: 'orders.trade_no', present: startsWith(orders, ['trade_no']),
+      why: 'lookups by the gateway\'s transaction number stay local and cheap; without it they go through the gateways',
+      create: `CREATE INDEX idx_trade_no ON ${tick(orders)} (trade_no);`,
+    });
+  }
+  if (present('carmis')) {
+    out.push({
+      name: 'carmis (goods_id, status)', present: startsWith(carmis, ['goods_id', 'status']),
+      why: 'stock claims and counts stop walking a product\'s sold keys',
+      create: `CREATE INDEX idx_goods_status ON ${tick(carmis)} (goods_id, status);`,
+    });
+  }
+  return out;
+}
+
+/** `2026-11-22 09:41:10` read as if UTC: wall clocks compared with each other. */
+const wall = (s: string) => Date.parse(`${s.replace(' ', 'T').slice(0, 19)}Z`);
+
+async function readClock(pool: Pool, zone: string, now: Date, newestOrder: string | null): Promise<ClockReport> {
+  const ourNow = toShopTime(now, zone);
+  const zoneOffsetMinutes = Math.round((wall(ourNow) - Math.floor(now.getTime() / 1000) * 1000) / 60_000);
+  const [r] = await q<{ n: string; u: string; sz: string; yz: string }>(pool,
+    'select now() as n, utc_timestamp() as u, @@session.time_zone as sz, @@system_time_zone as yz');
+  const serverNow = r?.n ?? null;
+  const serverOffsetMinutes = r ? Math.round((wall(r.n) - wall(r.u)) / 60_000) : null;
+  const skewMs = r ? wall(r.u) - now.getTime() : null;
+  const newest = fromShopTime(newestOrder, zone);
+  const newestAheadMs = newest ? newest.getTime() - now.getTime() : null;
+  const notes: string[] = [];
+  let suspicious = false;
+  const hours = (ms: number) => `${(Math.abs(ms) / HOUR).toFixed(Math.abs(ms) < 10 * HOUR ? 1 : 0)} h`;
+  if (newestAheadMs !== null && newestAheadMs > FUTURE_TOLERANCE_MS) {
+    suspicious = true;
+    notes.push(`the newest order (created_at ${newestOrder}) is ${hours(newestAheadMs)} in the future of ${zone}: SHOP_TIMEZONE is probably wrong (dujiaoka writes PRC/Asia/Shanghai wall-clock times by default)`);
+  }
+  const serverDiffers = serverOffsetMinutes !== null && Math.abs(serverOffsetMinutes - zoneOffsetMinutes) >= 60;
+  if (serverDiffers && !suspicious && newestOrder && serverNow) {
+    // dujiaoka stamps its rows from PHP (config/app.php, PRC by default), not from the server's clock;
+    // a server in another zone is only evidence when the newest order agrees with it and not with us
+    const ageByServer = wall(serverNow) - wall(newestOrder);
+    if (ageByServer > -FUTURE_TOLERANCE_MS && ageByServer < 30 * 60_000 && -(newestAheadMs ?? 0) >= HOUR) {
+      suspicious = true;
+      notes.push(`the newest order is ${hours(newestAheadMs ?? 0)} old in ${zone} but was written ${Math.max(0, Math.round(ageByServer / 60_000))} min ago by the database server's clock (${utcOffset(serverOffsetMinutes!)}): SHOP_TIMEZONE is probably wrong`);
+    }
+  }
+  if (serverDiffers && !suspicious) {
+    notes.push(`the server's zone (${utcOffset(serverOffsetMinutes!)}) is not SHOP_TIMEZONE's (${utcOffset(zoneOffsetMinutes)}): fine while ${zone} is dujiaoka's own timezone (config/app.php, PRC by default)`);
+    // with no order to judge by, the server's zone is the only hint there is
+    if (!newestOrder) suspicious = true;
+  }
+  if (skewMs !== null && Math.abs(skewMs) > 2 * 60_000) {
+    notes.push(`the database server's clock is ${Math.round(Math.abs(skewMs) / 60_000)} min ${skewMs > 0 ? 'ahead of' : 'behind'} this machine's: keep both on NTP`);
+  }
+  return {
+    serverNow, sessionZone: r?.sz ?? null, systemZone: r?.yz ?? null, serverOffsetMinutes, ourNow, zone, zoneOffsetMinutes,
+    skewMs, newestOrder, newestAheadMs, suspicious, notes,
+  };
+}
+
+export function utcOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const m = Math.abs(minutes);
+  return `UTC${sign}${Math.floor(m / 60)}${m % 60 ? `:${String(m % 60).padStart(2, '0')}` : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// grants
+
+/** One `GRANT ... ON db.table TO ...` line: privileges by name, each on every column or on some. */
+export interface GrantLine {
+  privileges: Map<string, 'all' | Set<string>>;
+  db: string;
+  table: string;
+}
+
+/** Splits at commas outside parentheses. */
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  out.push(cur);
+  return out.map((x) => x.trim()).filter(Boolean);
+}
+
+const unquote = (id: string) => (/^[`'"].*[`'"]$/.test(id) ? id.slice(1, -1).replace(/``/g, '`') : id);
+
+/**
+ * Parses SHOW GRANTS output tolerantly (MySQL 5.6-8.x, MariaDB): privilege lines become GrantLines;
+ * role grants are counted; anything else (PROXY, passwords, options) is ignored.
+ */
+export function parseGrants(lines: string[]): { grants: GrantLine[]; roles: boolean } {
+  const grants: GrantLine[] = [];
+  let roles = false;
+  for (const line of lines) {
+    const m = /^\s*GRANT\s+(.+?)\s+ON\s+(?:TABLE\s+)?((?:`(?:[^`]|``)*`|[^\s.`]+)\.(?:`(?:[^`]|``)*`|[^\s.`]+))\s+TO\s/i.exec(line);
+    if (!m) {
+      if (/^\s*GRANT\s/i.test(line) && !/\sON\s/i.test(line)) roles = true;
+      continue;
+    }
+    const obj = /^(`(?:[^`]|``)*`|[^\s.`]+)\.(`(?:[^`]|``)*`|[^\s.`]+)$/.exec(m[2]!)!;
+    const privileges = new Map<string, 'all' | Set<string>>();
+    for (const p of splitTop(m[1]!)) {
+      const pm = /^([A-Za-z ]+?)\s*(?:\((.*)\))?$/.exec(p);
+      if (!pm) continue;
+      const name = pm[1]!.toUpperCase().replace(/\s+/g, ' ');
+      if (pm[2] === undefined) {
+        privileges.set(name, 'all');
+      } else {
+        const prev = privileges.get(name);
+        if (prev === 'all') continue;
+        const cols = new Set(prev ?? []);
+        for (const c of pm[2].split(',')) cols.add(unquote(c.trim()).toLowerCase());
+        privileges.set(name, cols);
+      }
+    }
+    grants.push({ privileges, db: unquote(obj[1]!), table: unquote(obj[2]!) });
+  }
+  return { grants, roles };
+}
+
+/** A database name in a grant is a LIKE pattern (`_` and `%`, `\_` literal). */
+function dbMatches(pattern: string, db: string): boolean {
+  if (pattern === '*') return true;
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '%') re += '.*';
+    else if (ch === '_') re += '.';
+    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`).test(db);
+}
+
+/** Whether `privilege` on `db`.`table` (on `column`, or on the whole table) is granted. */
+export function granted(grants: GrantLine[], db: string, table: string, privilege: string, column?: string): boolean {
+  return grants.some((g) => {
+    if (!dbMatches(g.db, db) || (g.table !== '*' && g.table !== table)) return false;
+    if (g.privileges.has('ALL PRIVILEGES') || g.privileges.has('ALL')) return true;
+    const p = g.privileges.get(privilege);
+    if (p === 'all') return true;
+    return !!p && column !== undefined && p.has(column.toLowerCase());
+  });
+}
+
+async function readGrants(pool: Pool, db: string, t: DujiaokaTables): Promise<GrantReport> {
+  let lines: string[];
+  try {
+    const rows = await q(pool, 'show grants for current_user()');
+    lines = rows.map((r) => String(Object.values(r)[0] ?? ''));
+  } catch {
+    return { known: false, all: false, missingSelect: [], missingUpdate: [], roles: false };
+  }
+  const { grants, roles } = parseGrants(lines);
+  const all = grants.some((g) => dbMatches(g.db, db) && g.table === '*' && (g.privileges.has('ALL PRIVILEGES') || g.privileges.has('ALL')));
+  const missingSelect: string[] = [];
+  const missingUpdate: string[] = [];
+  for (const name of TABLES) {
+    const table = getTableName(t[name]);
+    const reads = Object.values(getTableColumns(t[name])).map((c) => c.name);
+    const unread = reads.filter((c) => !granted(grants, db, table, 'SELECT', c));
+    if (unread.length === reads.length) missingSelect.push(`SELECT on ${table}`);
+    else if (unread.length) missingSelect.push(`SELECT on ${table}(${unread.join(', ')})`);
+    const writes = UPDATES[name] ?? [];
+    const unwritten = writes.filter((c) => !granted(grants, db, table, 'UPDATE', c));
+    if (unwritten.length) missingUpdate.push(`UPDATE on ${table}(${unwritten.join(', ')})`);
+  }
+  return { known: true, all, missingSelect, missingUpdate, roles };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the first thing to fix
+
+function problemsOf(r: Omit<DujiaokaReport, 'problems' | 'usable' | 'firstToFix'>, cfg: InspectConfig): Problem[] {
+  const out: Problem[] = [];
+  const missing = r.tables.filter((x) => !x.present);
+  const short = r.tables.filter((x) => x.present && x.missingColumns.length);
+  if (missing.length === r.tables.length) {
+    out.push({
+      code: 'schema', severity: 'blocker',
+      text: `none of dujiaoka's tables (${r.tables.map((x) => x.table).join(', ')}) is in database ${r.database.name}: the wrong database${cfg.shop.tablePrefix ? ', or the wrong SHOP_TABLE_PREFIX' : ' (or a table prefix: SHOP_TABLE_PREFIX)'}?`,
+    });
+  } else if (missing.length) {
+    const hidden = r.grants.known && !r.grants.all && missing.some((x) => r.grants.missingSelect.includes(`SELECT on ${x.table}`));
+    out.push({
+      code: 'schema', severity: 'blocker',
+      text: `table${missing.length > 1 ? 's' : ''} ${missing.map((x) => x.table).join(', ')} missing from database ${r.database.name}` +
+        (hidden ? ' (or not visible: this user has no privilege on it)' : ': order-doctor needs dujiaoka\'s orders, goods, carmis and pays'),
+    });
+  }
+  for (const x of short) {
+    out.push({ code: 'schema', severity: 'blocker', text: `${x.table} lacks column${x.missingColumns.length > 1 ? 's' : ''} ${x.missingColumns.join(', ')}: not the dujiaoka 2.0 schema order-doctor reads` });
+  }
+  const open = r.channels.filter((c) => c.open);
+  const pays = r.tables.find((x) => x.name === 'pays');
+  if (pays?.present && !pays.missingColumns.length && !open.some((c) => c.status === 'verifiable')) {
+    const unverifiable = open.filter((c) => c.status === 'no_credentials');
+    out.push({
+      code: 'no_verifiable_channel', severity: 'blocker',
+      text: open.length === 0
+        ? 'no payment channel is open in pays: order-doctor has no payment to verify'
+        : unverifiable.length
+          ? `no channel can be verified: ${unverifiable.map((c) => c.handler).filter(unique).join(', ')} ${unverifiable.length > 1 ? 'have' : 'has'} no credentials (${credentialHint(cfg, unverifiable)})`
+          : `no channel can be verified: order-doctor does not speak ${open.map((c) => c.handler).filter(unique).join(', ')}`,
+    });
+  }
+  if (r.grants.known && (r.grants.missingSelect.length || r.grants.missingUpdate.length)) {
+    const list = [...r.grants.missingSelect, ...r.grants.missingUpdate];
+    out.push({
+      code: 'grants', severity: r.grants.roles ? 'warning' : 'blocker',
+      text: `this database user lacks ${list.join('; ')}${r.grants.roles ? ' (unless a role grants it: roles are not expanded)' : ''}: GRANT them to the user order-doctor connects as`,
+    });
+  }
+  if (!r.server.skipLocked) {
+    out.push({ code: 'skip_locked', severity: 'warning', text: `${r.server.version} has no FOR UPDATE SKIP LOCKED (MariaDB >= 10.6, MySQL >= 8.0.1): ${r.server.withoutSkipLocked}` });
+  }
+  if (r.clock.suspicious) out.push({ code: 'timezone', severity: 'warning', text: r.clock.notes[0] ?? 'SHOP_TIMEZONE is probably wrong' });
+  for (const c of open.filter((x) => x.status === 'no_credentials')) {
+    out.push({
+      code: 'channel_unverifiable', severity: 'warning',
+      text: `${c.handler} (#${c.id} ${c.name}) has no credentials: each of its unpaid orders becomes a ticket when a buyer checks it (${credentialHint(cfg, [c])})`,
+    });
+  }
+  for (const c of open.filter((x) => x.paidNeverIssues)) {
+    out.push({
+      code: 'channel_unverifiable', severity: 'warning',
+      text: `${c.handler} (#${c.id} ${c.name}) answers unsigned (EPay V1): under EPAY_V1_TRUST=reject a paid claim never issues a key (EPay V2 settings, EPAY_*, are signed)`,
+    });
+  }
+  const absent = r.indexes.filter((i) => !i.present);
+  if (absent.length) {
+    out.push({ code: 'indexes', severity: 'advice', text: `optional: ${absent.map((i) => i.create).join(' ')}` });
+  }
+  return out;
+}
+
+const unique = <T>(v: T, i: number, a: T[]) => a.indexOf(v) === i;
+
+function credentialHint(cfg: InspectConfig, channels: ChannelReport[]): string {
+  const settings = channels.map((c) => c.protocol).filter(unique).map((p) => ({ alipay: 'ALIPAY_*', wechat: 'WECHATPAY_*', epay: 'EPAY_*' })[p!]).join(', ');
+  if (cfg.shop.gateways === 'config' && channels.some((c) => c.unusedShopCredentials)) return `its pays row has them: SHOP_GATEWAYS=shop uses them, or set ${settings}`;
+  return cfg.shop.gateways === 'shop' ? `fill in its pays row, or set ${settings}` : `set ${settings}, or fill in its pays row and set SHOP_GATEWAYS=shop`;
+}
