@@ -62,26 +62,28 @@ export async function outcomeReport(database: Database, window: { since: Date; u
              count(*) filter (where not exists (
                select 1 from tickets t where t.order_no = checked.order_no and ${inWindow('t.opened_at')}))::int as closed
         from checked`),
-    // per order: from its payment to the first key order-doctor issued it in the window
+    // per order: from its payment (as the verified evidence said) to the first key order-doctor
+    // issued it in the window. Read from order-doctor's own records (the audit row of each delivery
+    // and its diagnosis), so it counts alike whatever the shop is.
     database.rows<{ keys: number; orders: number; p50: number | null; p90: number | null; max: number | null }>(sql`
       with ours as (
-        select k.order_id, k.issued_at from issued_keys k
-         where k.diagnosis_id is not null and ${inWindow('k.issued_at')}
+        select a.order_no, a.at, coalesce((a.detail->>'count')::int, 0) as n, a.diagnosis_id from audit_log a
+         where a.action in ('keys_issued', 'keys_restored') and ${inWindow('a.at')}
       ), waits as (
-        select extract(epoch from min(ours.issued_at) - o.paid_at)::float8 as s
-          from ours join orders o on o.id = ours.order_id
-         where o.paid_at is not null
-         group by o.id, o.paid_at
+        select extract(epoch from min(ours.at) - min((d.facts->>'paidAt')::timestamptz))::float8 as s
+          from ours join diagnoses d on d.id = ours.diagnosis_id
+         where d.facts ? 'paidAt'
+         group by ours.order_no
       )
-      select (select count(*) from ours)::int as keys, (select count(distinct order_id) from ours)::int as orders,
+      select (select coalesce(sum(n), 0) from ours)::int as keys, (select count(distinct order_no) from ours)::int as orders,
              percentile_cont(0.5) within group (order by s) as p50,
              percentile_cont(0.9) within group (order by s) as p90,
              max(s) as max
         from waits`),
     database.rows<{ key: string; n: number }>(sql`
-      select d.actor_kind as key, count(*)::int as n
-        from issued_keys k join diagnoses d on d.id = k.diagnosis_id
-       where ${inWindow('k.issued_at')} group by 1 order by 2 desc`),
+      select a.actor_kind as key, coalesce(sum((a.detail->>'count')::int), 0)::int as n
+        from audit_log a
+       where a.action in ('keys_issued', 'keys_restored') and ${inWindow('a.at')} group by 1 order by 2 desc`),
     database.rows<{ opened: number; open_now: number; overdue_now: number }>(sql`
       select count(*) filter (where ${inWindow('opened_at')})::int as opened,
              count(*) filter (where status = 'open')::int as open_now,

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import { runSweep, type SweepItem } from '../../../src/jobs/sweep.ts';
 import { mailOutbox, settings, sweepQueue } from '../../../src/db/schema.ts';
 import type { Services } from '../../../src/services.ts';
+import { outcomeReport } from '../../../src/reports/outcomes.ts';
 import { testDatabase, type TestDatabase } from '../../support/db.ts';
 import { movableClock } from '../../jobs/support.ts';
 import { harness, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, type Harness } from './support.ts';
@@ -108,6 +109,12 @@ describe.skipIf(!MARIADB)('dujiaoka: the sweep', () => {
     expect(byOrder.NOSTOCK000000001).toBe('PAID_NOT_DELIVERED/reissued');
     expect(await orderRow(h.shop, 'NOSTOCK000000001')).toMatchObject({ status: 4, info: 'SW-9-RESTOCK' });
     expect(await svc.database.db.select().from(mailOutbox).where(eq(mailOutbox.orderNo, 'NOSTOCK000000001'))).toHaveLength(1);
+  });
+
+  it('the outcome report counts the keys delivered into the shop, from order-doctor\'s own records', async () => {
+    const report = await outcomeReport(svc.database, { since: START, until: new Date(clock.now().getTime() + 1) });
+    expect(report.keys).toMatchObject({ issued: 5, orders: 5, byActor: { sweep: 5 } });
+    expect(report.keys.payToKeySeconds?.p50).toBeGreaterThan(0);
   });
 
   it('a dry run reads and moves nothing', async () => {
