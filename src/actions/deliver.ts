@@ -46,8 +46,9 @@ export async function recordDelivery(
     orderNo: order.orderNo, diagnosisId: input.diagnosisId,
     detail: { ...outcome.detail, shop: input.shop, ...(input.recovered ? { recovered: true } : {}) },
   });
-  // a buyer who checked the order sees the keys on the page; anyone else's delivery is announced
-  if (input.actor.kind !== 'customer') {
+  // a buyer who checked the order sees the keys on the page; anyone else's delivery is announced,
+  // and so is a buyer's whose check died before answering (recovery finishes its record)
+  if (input.actor.kind !== 'customer' || input.recovered) {
     await enqueueDeliveryMail(tx, {
       deliveryKey: outcome.journalId ?? input.diagnosisId, orderNo: order.orderNo, to: order.contact, now: input.now,
       productTitle: input.product.title, count: outcome.count, quantity: order.quantity,

@@ -2,8 +2,8 @@
  * The delivery journal (db/schema.ts shopDeliveries): how a delivery into a shop's own database
  * and order-doctor's record of it agree across two commits.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import type { Database, Tx } from '../db/client.ts';
+import { and, eq, ne, or, sql } from 'drizzle-orm';
+import type { Database, Db, Tx } from '../db/client.ts';
 import { shopDeliveries } from '../db/schema.ts';
 import type { DeliveryJournal } from '../shops/port.ts';
 import type { Actor } from './audit.ts';
@@ -17,6 +17,12 @@ export interface JournalRecord {
   /** where the buyer's email goes, should recovery have to send it */
   contact?: string | null;
   startedAt: string;
+  /**
+   * when `prepare` wrote the entry, by the database's clock (set by openJournal). It orders the
+   * attempts at one order, which the shop's row lock serialises; `startedAt`/`preparedAt` cannot:
+   * two diagnoses of one order may overlap, and the one that started later may lock first.
+   */
+  journalledAt?: string;
 }
 
 /**
@@ -32,7 +38,8 @@ export function openJournal(
       await database.db.insert(shopDeliveries).values({
         id: entry.id, shop: ctx.shop, orderNo: entry.orderNo, diagnosisId: ctx.diagnosisId,
         actorKind: ctx.actor.kind, actorId: ctx.actor.id ?? null, state: 'prepared', preparedAt: ctx.now,
-        detail: entry.detail, record: ctx.record,
+        detail: entry.detail,
+        record: sql`${JSON.stringify(ctx.record)}::jsonb || jsonb_build_object('journalledAt', clock_timestamp())`,
       });
     },
   };
@@ -69,4 +76,39 @@ export async function unsettledEntries(database: Database, before: Date, limit =
     .where(and(eq(shopDeliveries.state, 'prepared'), sql`${shopDeliveries.preparedAt} < ${before.toISOString()}::timestamptz`))
     .orderBy(shopDeliveries.preparedAt)
     .limit(limit);
+}
+
+/** When an entry was journalled (entries written before `journalledAt` existed: their diagnosis' start). */
+const JOURNALLED = sql`coalesce((${shopDeliveries.record}->>'journalledAt')::timestamptz, ${shopDeliveries.preparedAt})`;
+
+/**
+ * Another delivery of the same order that the keys `entry` recorded belong to, if any: then `entry`
+ * itself did not land, even though the shop's order holds its keys.
+ *
+ * A rolled-back attempt released the stock keys it had claimed, so the next attempt at the order
+ * claims the same ones (lowest id first; a loop key is never used up at all). Should that attempt
+ * land, the order holds exactly the keys the rolled-back entry recorded, and the shop alone cannot
+ * tell the two apart. The journal can: attempts at one order are serialised by the shop's row lock,
+ * and once an attempt's keys landed the order holds them, so a later attempt (which writes only what
+ * the order still lacks) never writes them again. Hence, of the entries sharing keys, only the
+ * latest can have landed, and one that is committed surely did.
+ */
+export async function supersedingEntry(on: Db | Tx, entry: PreparedEntry): Promise<string | null> {
+  const hashes = (entry.detail as { keyHashes?: unknown }).keyHashes;
+  if (!Array.isArray(hashes) || hashes.length === 0) return null;
+  const t = shopDeliveries;
+  const mine = (entry.record as JournalRecord).journalledAt ?? entry.preparedAt.toISOString();
+  const [hit] = await on
+    .select({ id: t.id })
+    .from(t)
+    .where(and(
+      eq(t.shop, entry.shop), eq(t.orderNo, entry.orderNo), ne(t.id, entry.id),
+      sql`${t.detail}->'keyHashes' ?| array(select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`,
+      or(
+        eq(t.state, 'committed'),
+        and(eq(t.state, 'prepared'), sql`(${JOURNALLED}, ${t.id}) > (${mine}::timestamptz, ${entry.id}::text)`),
+      ),
+    ))
+    .limit(1);
+  return hit?.id ?? null;
 }

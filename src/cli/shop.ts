@@ -10,6 +10,7 @@
  */
 import { count, eq } from 'drizzle-orm';
 import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { orders, products, stockKeys } from '../db/schema.ts';
 import { openConfiguredDatabase } from '../services.ts';
@@ -49,12 +50,17 @@ export async function shopCommand(args: string[], config: Config): Promise<numbe
   }
   const json = values.json === true;
   const paint = painter(!json && process.stdout.isTTY === true);
-  const mail = mailReport(config);
 
   if (config.shop.kind === 'builtin') {
-    const report = await builtinReport(config, mail);
-    console.log(json ? JSON.stringify(report) : humanBuiltin(report, paint));
-    return 0;
+    const database = await openConfiguredDatabase(config);
+    try {
+      await migrateDatabase(database);
+      const report = await builtinReport(database, config);
+      console.log(json ? JSON.stringify(report) : humanBuiltin(report, paint));
+      return 0;
+    } finally {
+      await database.close();
+    }
   }
 
   const pool = shopPool(config.shop.databaseUrl, { connections: 2 });
@@ -63,7 +69,7 @@ export async function shopCommand(args: string[], config: Config): Promise<numbe
       shop: config.shop, gateways: config.gateways, epayV1Trust: config.epayV1Trust, horizonMs: config.sweepHorizonMs,
     }, { now: () => new Date() });
     const { shop, usable, firstToFix, ...rest } = report;
-    console.log(json ? JSON.stringify({ shop, usable, firstToFix, ...rest, mail }) : humanDujiaoka(report, config, mail, paint));
+    console.log(json ? JSON.stringify({ shop, usable, firstToFix, ...rest, mail: mailReport(config) }) : humanDujiaoka(report, config, mailReport(config), paint));
     return usable ? 0 : 1;
   } catch (err) {
     if (err instanceof ShopUnreachableError && json) {
@@ -96,32 +102,27 @@ function mailLine(m: MailReport): string {
   return `${smtp}; ${pub}`;
 }
 
-async function builtinReport(config: Config, mail: MailReport): Promise<BuiltinReport> {
-  const database = await openConfiguredDatabase(config);
-  try {
-    await migrateDatabase(database);
-    const db = database.db;
-    const byStatus = await db.select({ status: orders.status, n: count() }).from(orders).groupBy(orders.status);
-    const [p] = await db.select({ n: count() }).from(products);
-    const [s] = await db.select({ n: count() }).from(stockKeys).where(eq(stockKeys.status, 'available'));
-    const g = config.gateways;
-    const where = (v: unknown) => (v ? 'configured' as const : 'sandbox' as const);
-    let location = `PGlite in ${config.dataDir}`;
-    if (config.databaseUrl) {
-      const u = new URL(config.databaseUrl);
-      location = `Postgres at ${u.hostname}:${u.port || 5432}${u.pathname}`;
-    }
-    return {
-      shop: 'builtin', usable: true, firstToFix: { code: 'ready', text: 'nothing: ready' }, database: location,
-      orders: byStatus.reduce((sum, r) => sum + Number(r.n), 0),
-      ordersByStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
-      products: Number(p?.n ?? 0), stockAvailable: Number(s?.n ?? 0),
-      channels: { alipay: where(g.alipay), wechat: where(g.wechat), epay: where(g.epay), supplier: where(g.supplier) },
-      mail,
-    };
-  } finally {
-    await database.close();
+/** The built-in store in order-doctor's own (migrated) database: what it holds and where each upstream goes. */
+export async function builtinReport(database: Database, config: Config): Promise<BuiltinReport> {
+  const db = database.db;
+  const byStatus = await db.select({ status: orders.status, n: count() }).from(orders).groupBy(orders.status);
+  const [p] = await db.select({ n: count() }).from(products);
+  const [s] = await db.select({ n: count() }).from(stockKeys).where(eq(stockKeys.status, 'available'));
+  const g = config.gateways;
+  const where = (v: unknown) => (v ? 'configured' as const : 'sandbox' as const);
+  let location = `PGlite in ${config.dataDir}`;
+  if (config.databaseUrl) {
+    const u = new URL(config.databaseUrl);
+    location = `Postgres at ${u.hostname}:${u.port || 5432}${u.pathname}`;
   }
+  return {
+    shop: 'builtin', usable: true, firstToFix: { code: 'ready', text: 'nothing: ready' }, database: location,
+    orders: byStatus.reduce((sum, r) => sum + Number(r.n), 0),
+    ordersByStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+    products: Number(p?.n ?? 0), stockAvailable: Number(s?.n ?? 0),
+    channels: { alipay: where(g.alipay), wechat: where(g.wechat), epay: where(g.epay), supplier: where(g.supplier) },
+    mail: mailReport(config),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,9 +172,9 @@ function channelDetail(c: ChannelReport, r: DujiaokaReport, config: Config): str
     return `cannot verify: order-doctor does not speak ${c.handler}${c.recentOrders === null ? '' : `; ${plural(c.recentOrders, 'order')} in ${r.horizonHours} h`}`;
   }
   if (c.status === 'no_credentials') {
-    const why = c.unusedShopCredentials ? 'no credentials (its pays row has some: SHOP_GATEWAYS=shop would use them)' : 'no credentials';
-    const unpaid = c.recentUnpaid ? `; ${plural(c.recentUnpaid, 'unpaid order')} in ${r.horizonHours} h: each a ticket if its buyer checks it` : recent;
-    return `cannot verify: ${why}${unpaid}`;
+    const why = c.unusedShopCredentials ? 'no credentials (SHOP_GATEWAYS=shop would use its pays row\'s)' : 'no credentials';
+    const unpaid = c.recentUnpaid === null ? '' : ` (${n(c.recentUnpaid)} in ${r.horizonHours} h)`;
+    return `cannot verify: ${why}; its unpaid orders become tickets when checked${unpaid}`;
   }
   const proto = c.source === 'settings'
     ? `${PROTOCOL[c.protocol!]}${c.protocol === 'epay' ? ` ${config.gateways.epay?.version.toUpperCase()}` : c.protocol === 'wechat' ? ' v3' : ''}, order-doctor's settings`
@@ -210,7 +211,9 @@ export function humanDujiaoka(r: DujiaokaReport, config: Config, mail: MailRepor
   const open = r.channels.filter((c) => c.open);
   const closed = r.channels.filter((c) => !c.open);
   const verifiable = open.filter((c) => c.status === 'verifiable').length;
-  out.push(`${label('channels')}${open.length} open${closed.length ? `, ${closed.length} closed` : ''} in pays: order-doctor verifies ${verifiable === 0 ? paint('bad', '0') : verifiable} of the open ones`);
+  const pays = r.tables.find((t) => t.name === 'pays')!;
+  if (!pays.present || pays.missingColumns.length) out.push(`${label('channels')}not read (${pays.table} is not there as order-doctor reads it)`);
+  else out.push(`${label('channels')}${open.length} open${closed.length ? `, ${closed.length} closed` : ''} in pays: order-doctor verifies ${verifiable === 0 ? paint('bad', '0') : verifiable} of the open ones`);
   const nameWidth = Math.min(20, Math.max(4, ...open.map((c) => displayWidth(c.name))));
   const handlerWidth = Math.max(4, ...open.map((c) => c.handler.length));
   const idWidth = Math.max(2, ...open.map((c) => c.id.length + 1));
@@ -224,7 +227,8 @@ export function humanDujiaoka(r: DujiaokaReport, config: Config, mail: MailRepor
 
   const missing = r.indexes.filter((i) => !i.present);
   const present = r.indexes.filter((i) => i.present);
-  out.push(`${label('indexes')}${present.length ? `${present.map((i) => i.name).join(', ')}: there. ` : ''}${missing.length ? 'missing, optional (order-doctor works without them; the sweep needs none):' : 'the sweep needs none'}`);
+  if (!r.indexes.length) out.push(`${label('indexes')}not checked (no orders or carmis table)`);
+  else out.push(`${label('indexes')}${present.length ? `${present.map((i) => i.name).join(', ')}: there. ` : ''}${missing.length ? 'missing, optional (order-doctor works without them; the sweep needs none):' : 'the sweep needs none'}`);
   for (const i of missing) out.push(`${more}${i.name}: ${i.why}`);
   for (const i of missing) out.push(`${more}  ${paint('bold', i.create)}`);
 

@@ -3,8 +3,9 @@
  * process died between the shop's commit and ours (or ours failed). For each journal entry still
  * `prepared` a while after it was written, the shop is asked whether the keys landed (under the
  * order's row lock, so a delivery still in flight is waited out): if they did, the audit row, the
- * diagnosis and the buyer's email are written now, marked recovered; if not, the shop rolled back,
- * the entry says so, and the order is simply diagnosed again by the next check or sweep.
+ * diagnosis and the buyer's email are written now, marked recovered; if not (or if the keys it finds
+ * are those of a later attempt at the same order: actions/journal.ts supersedingEntry), the shop
+ * rolled back, the entry says so, and the order is simply diagnosed again by the next check or sweep.
  */
 import { diagnoses } from '../db/schema.ts';
 import { explain } from '../domain/explain.ts';
@@ -13,7 +14,7 @@ import type { OrderFacts } from '../domain/findings.ts';
 import type { DecisionFacts } from '../domain/decide.ts';
 import { audit, type Actor } from '../actions/audit.ts';
 import { recordDelivery } from '../actions/deliver.ts';
-import { settleJournal, unsettledEntries, type JournalRecord, type PreparedEntry } from '../actions/journal.ts';
+import { settleJournal, supersedingEntry, unsettledEntries, type JournalRecord, type PreparedEntry } from '../actions/journal.ts';
 import type { Services } from '../services.ts';
 
 /** A prepared entry younger than this may belong to a diagnosis still finishing its record. */
@@ -34,9 +35,12 @@ export async function recoverDeliveries(
   for (const entry of await unsettledEntries(svc.database, before)) {
     try {
       const landed = await svc.shop.landed({ orderNo: entry.orderNo, detail: entry.detail as Record<string, unknown> });
-      if (landed === 'landed') {
+      // the keys may be there because a later attempt at the order delivered the same keys; asked
+      // only now, after the shop's lock was waited out, so an attempt that was in flight is journalled
+      const supersededBy = landed === 'landed' ? await supersedingEntry(svc.database.db, entry) : null;
+      if (landed === 'landed' && !supersededBy) {
         if (await finishRecord(svc, entry)) out.recovered++;
-      } else if (await markRolledBack(svc, entry)) {
+      } else if (await markRolledBack(svc, entry, supersededBy)) {
         out.rolledBack++;
       }
     } catch (err) {
@@ -86,13 +90,14 @@ async function finishRecord(svc: Services, entry: PreparedEntry): Promise<boolea
   });
 }
 
-async function markRolledBack(svc: Services, entry: PreparedEntry): Promise<boolean> {
+async function markRolledBack(svc: Services, entry: PreparedEntry, supersededBy: string | null): Promise<boolean> {
   const now = svc.now();
   return svc.database.db.transaction(async (tx) => {
     if (!(await settleJournal(tx, entry.id, 'rolled_back', now))) return false;
     await audit(tx, {
       at: now, actor: { kind: 'system', id: 'recovery' }, action: 'delivery_rolled_back', orderNo: entry.orderNo,
-      diagnosisId: entry.diagnosisId, detail: { journal: entry.id, shop: entry.shop, preparedAt: entry.preparedAt.toISOString() },
+      diagnosisId: entry.diagnosisId,
+      detail: { journal: entry.id, shop: entry.shop, preparedAt: entry.preparedAt.toISOString(), ...(supersededBy ? { supersededBy } : {}) },
     });
     return true;
   });

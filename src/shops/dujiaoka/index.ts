@@ -18,7 +18,8 @@ import { countDujiaokaStuck, findDujiaokaStuck } from './stuck.ts';
 import { dujiaokaChannels } from './channels.ts';
 import { dujiaokaInStock } from './stock.ts';
 import { STATUS, TYPE } from './tables.ts';
-import { ShopUnreachableError } from '../errors.ts';
+import { ShopNotAsExpectedError, ShopUnreachableError } from '../errors.ts';
+import { readSchema, schemaGaps } from './schema-check.ts';
 
 type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
 
@@ -71,11 +72,17 @@ export function supportsSkipLocked(version: string): boolean {
 export async function openDujiaokaShop(cfg: DujiaokaConfig, deps: OpenDeps): Promise<ShopPort> {
   const pool = shopPool(cfg.databaseUrl);
   let server: ServerFacts;
+  let gaps: string[];
   try {
     server = await serverFacts(pool, cfg.tablePrefix);
+    gaps = schemaGaps(await readSchema(pool, dujiaokaTables(cfg.tablePrefix)));
   } catch (err) {
     await pool.end().catch(() => {});
     throw new ShopUnreachableError(cfg.databaseUrl, err);
+  }
+  if (gaps.length) {
+    await pool.end().catch(() => {});
+    throw new ShopNotAsExpectedError(cfg.databaseUrl, gaps);
   }
   const u = new URL(cfg.databaseUrl);
   const ctx: DujiaokaContext = {

@@ -19,6 +19,7 @@ import { dujiaokaChannels } from './channels.ts';
 import type { DujiaokaContext } from './context.ts';
 import { supportsSkipLocked } from './index.ts';
 import { idBefore } from './stuck.ts';
+import { readSchema, TABLES, type TableName } from './schema-check.ts';
 import { dujiaokaTables, STATUS, type DujiaokaTables } from './tables.ts';
 
 type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
@@ -38,8 +39,7 @@ export interface InspectDeps {
   scanLimitMs?: number;
 }
 
-export type TableName = 'orders' | 'goods' | 'carmis' | 'pays';
-const TABLES: readonly TableName[] = ['orders', 'goods', 'carmis', 'pays'];
+export type { TableName };
 
 export interface TableReport {
   name: TableName;
@@ -134,6 +134,8 @@ export interface DujiaokaReport {
   database: { host: string; port: number; name: string; tablePrefix: string };
   server: { version: string; skipLocked: boolean; withoutSkipLocked: string | null };
   tables: TableReport[];
+  /** none of the tables found, but these are, under another prefix: SHOP_TABLE_PREFIX's likely value */
+  suggestedPrefix: string | null;
   /** orders created within the horizon (null: not counted) */
   recentOrders: number | null;
   horizonHours: number;
@@ -190,10 +192,14 @@ export async function inspectDujiaoka(pool: Pool, cfg: InspectConfig, deps: Insp
   const skipLocked = supportsSkipLocked(version);
   const grants = await readGrants(pool, dbName, t);
   const tables = await readTables(pool, t);
-  const complete = (n: TableName) => tables.find((x) => x.name === n)!.present && tables.find((x) => x.name === n)!.missingColumns.length === 0;
+  const suggestedPrefix = tables.some((x) => x.present) ? null : await findPrefix(pool, cfg.shop.tablePrefix);
+  const complete = (n: TableName) => tables.some((x) => x.name === n && x.present && x.missingColumns.length === 0);
 
-  // the adapter's own readers, on a context holding what they use (the tables, the zone, a drizzle handle)
-  const ctx = { db: drizzle({ client: pool }), pool, t, zone: cfg.shop.timezone, now: deps.now } as Partial<DujiaokaContext> as DujiaokaContext;
+  // the adapter's own readers (stuck.ts idBefore, channels.ts) use only these: no services, no own database
+  const readers: Pick<DujiaokaContext, 'db' | 'pool' | 't' | 'zone' | 'now'> = {
+    db: drizzle({ client: pool }), pool, t, zone: cfg.shop.timezone, now: deps.now,
+  };
+  const ctx = readers as DujiaokaContext;
   const now = deps.now();
 
   let recentOrders: number | null = null;
@@ -231,7 +237,7 @@ export async function inspectDujiaoka(pool: Pool, cfg: InspectConfig, deps: Insp
       withoutSkipLocked: skipLocked ? null
         : 'stock claims wait for a racing delivery of the same product instead of skipping its keys: still exactly once, only slower under load',
     },
-    tables, recentOrders, horizonHours: Math.round(cfg.horizonMs / HOUR), unsoldKeys: stock.unsold,
+    tables, suggestedPrefix, recentOrders, horizonHours: Math.round(cfg.horizonMs / HOUR), unsoldKeys: stock.unsold,
     goodsOutOfStock: stock.outOfStock, stockNote: stock.note, channels, indexes, clock, grants,
   };
   const problems = problemsOf(report, cfg);
@@ -246,32 +252,35 @@ export async function inspectDujiaoka(pool: Pool, cfg: InspectConfig, deps: Insp
 }
 
 async function readTables(pool: Pool, t: DujiaokaTables): Promise<TableReport[]> {
-  const names = TABLES.map((n) => getTableName(t[n]));
-  const found = await q<{ name: string; rows: number | string | null }>(pool,
-    `select table_name as name, table_rows as \`rows\` from information_schema.tables where table_schema = database() and table_name in (?)`, [names]);
-  const cols = await q<{ t: string; c: string }>(pool,
-    `select table_name as t, column_name as c from information_schema.columns where table_schema = database() and table_name in (?)`, [names]);
   const out: TableReport[] = [];
-  for (const name of TABLES) {
-    const table = getTableName(t[name]);
-    const info = found.find((f) => f.name === table);
-    const have = new Set(cols.filter((c) => c.t === table).map((c) => c.c.toLowerCase()));
-    const wanted = Object.values(getTableColumns(t[name])).map((c) => c.name);
-    const missingColumns = info ? wanted.filter((c) => !have.has(c.toLowerCase())) : [];
-    let rows = info ? num(info.rows) : null;
+  for (const f of await readSchema(pool, t)) {
+    let rows = f.rowsEstimate;
     let estimate = false;
-    if (info) {
+    if (f.present) {
       // small tables (and pays/goods, always small) exactly; big ones from the server's estimate
-      if ((name === 'pays' || name === 'goods') || rows === null || rows < EXACT_UP_TO) {
-        const [c] = await q<{ n: number | string }>(pool, `select count(*) as n from ${tick(table)}`);
+      if ((f.name === 'pays' || f.name === 'goods') || rows === null || rows < EXACT_UP_TO) {
+        const [c] = await q<{ n: number | string }>(pool, `select count(*) as n from ${tick(f.table)}`);
         rows = Number(c!.n);
       } else {
         estimate = true;
       }
     }
-    out.push({ name, table, present: !!info, missingColumns, rows, estimate });
+    out.push({ name: f.name, table: f.table, present: f.present, missingColumns: f.missingColumns, rows, estimate });
   }
   return out;
+}
+
+/** With none of the tables where expected: a prefix under which all four are there (acg-style installs). */
+async function findPrefix(pool: Pool, current: string): Promise<string | null> {
+  const rows = await q<{ name: string }>(pool,
+    `select table_name as name from information_schema.tables where table_schema = database() and table_name like '%pays'`);
+  const names = new Set((await q<{ name: string }>(pool,
+    'select table_name as name from information_schema.tables where table_schema = database()')).map((r) => r.name));
+  for (const r of rows) {
+    const prefix = r.name.slice(0, -'pays'.length);
+    if (prefix !== current && TABLES.every((tn) => names.has(`${prefix}${tn}`))) return prefix;
+  }
+  return null;
 }
 
 /** Unsold keys and automatic goods without any: one grouped scan of carmis, under a time limit. */
@@ -385,9 +394,14 @@ async function readClock(pool: Pool, zone: string, now: Date, newestOrder: strin
     }
   }
   if (serverDiffers && !suspicious) {
-    notes.push(`the server's zone (${utcOffset(serverOffsetMinutes!)}) is not SHOP_TIMEZONE's (${utcOffset(zoneOffsetMinutes)}): fine while ${zone} is dujiaoka's own timezone (config/app.php, PRC by default)`);
-    // with no order to judge by, the server's zone is the only hint there is
-    if (!newestOrder) suspicious = true;
+    const zones = `the server's zone (${utcOffset(serverOffsetMinutes!)}) is not SHOP_TIMEZONE's (${utcOffset(zoneOffsetMinutes)})`;
+    if (newestOrder) {
+      notes.push(`${zones}: fine while ${zone} is dujiaoka's own timezone (config/app.php, PRC by default)`);
+    } else {
+      // with no order to judge by, the server's zone is the only hint there is
+      suspicious = true;
+      notes.push(`no order to judge by, and ${zones}: check that SHOP_TIMEZONE is dujiaoka's own timezone (config/app.php, PRC by default)`);
+    }
   }
   if (skewMs !== null && Math.abs(skewMs) > 2 * 60_000) {
     notes.push(`the database server's clock is ${Math.round(Math.abs(skewMs) / 60_000)} min ${skewMs > 0 ? 'ahead of' : 'behind'} this machine's: keep both on NTP`);
@@ -529,7 +543,9 @@ function problemsOf(r: Omit<DujiaokaReport, 'problems' | 'usable' | 'firstToFix'
   if (missing.length === r.tables.length) {
     out.push({
       code: 'schema', severity: 'blocker',
-      text: `none of dujiaoka's tables (${r.tables.map((x) => x.table).join(', ')}) is in database ${r.database.name}: the wrong database${cfg.shop.tablePrefix ? ', or the wrong SHOP_TABLE_PREFIX' : ' (or a table prefix: SHOP_TABLE_PREFIX)'}?`,
+      text: r.suggestedPrefix !== null
+        ? `none of dujiaoka's tables (${r.tables.map((x) => x.table).join(', ')}) is in database ${r.database.name}, but ${r.tables.map((x) => `${r.suggestedPrefix}${x.name}`).join(', ')} are: set SHOP_TABLE_PREFIX=${r.suggestedPrefix}`
+        : `none of dujiaoka's tables (${r.tables.map((x) => x.table).join(', ')}) is in database ${r.database.name}: the wrong database${cfg.shop.tablePrefix ? ', or the wrong SHOP_TABLE_PREFIX' : ' (or a table prefix: SHOP_TABLE_PREFIX)'}?`,
     });
   } else if (missing.length) {
     const hidden = r.grants.known && !r.grants.all && missing.some((x) => r.grants.missingSelect.includes(`SELECT on ${x.table}`));
