@@ -36,6 +36,7 @@ export async function serveCommand(args: string[], config: () => Config): Promis
     throw err;
   }
   const app = createApp(svc, { extend: (a) => extendApp(a, svc), healthExtras: () => sweepHealth(svc.database) });
+  for (const note of svc.shop.notes) console.log(note);
   // a crash between a shop's commit and ours left deliveries half-recorded: finish them first
   if (svc.shop.separate) await recoverDeliveries(svc, { log: console.error });
   const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);

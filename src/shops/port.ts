@@ -130,6 +130,8 @@ export interface ShopPort {
    * own transaction; true: two commits, made safe by the delivery journal.
    */
   readonly separate: boolean;
+  /** what is worth saying at start (the server, optional indexes a large shop wants); serve prints it */
+  readonly notes: string[];
   /** the order by the shop's number, or by the gateway's transaction number when the shop knows it */
   find(asked: string): Promise<OrderView | undefined>;
   /** the order by the shop's number only */

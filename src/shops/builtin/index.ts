@@ -17,6 +17,7 @@ export function createBuiltinShop(deps: { database: Database; box: SecretBox }):
   return {
     kind: 'builtin',
     separate: false,
+    notes: [],
     find: (asked) => findBuiltinOrder(database.db, 'byNumber', asked),
     findByOrderNo: (orderNo) => findBuiltinOrder(database.db, 'byOrderNo', orderNo),
     async verifySecret(order, secret) {

@@ -9,6 +9,8 @@ export interface DujiaokaContext {
   db: MySql2Database;
   pool: Pool;
   t: DujiaokaTables;
+  /** SHOP_TABLE_PREFIX, as the tables' names carry it */
+  prefix: string;
   /** the zone the shop writes its times in (SHOP_TIMEZONE) */
   zone: string;
   box: SecretBox;
@@ -28,4 +30,6 @@ export interface ServerFacts {
   skipLocked: boolean;
   /** an index whose first column is orders.trade_no: lookups by the gateway's number stay cheap */
   tradeNoIndex: boolean;
+  /** an index leading with carmis (goods_id, status): stock claims skip a product's sold keys */
+  stockIndex: boolean;
 }

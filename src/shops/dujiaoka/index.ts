@@ -48,16 +48,40 @@ export function shopPool(url: string, opts: { connections?: number } = {}): mysq
   });
 }
 
-/** Server version and what it means for the claim, and whether the optional trade_no index is there. */
+/** Server version and what it means for the claim, and which of the optional indexes are there. */
 export async function serverFacts(pool: mysql.Pool, prefix: string): Promise<ServerFacts> {
   const [[v]] = (await pool.query('select version() as v')) as unknown as [[{ v: string }]];
   const version = v.v;
-  const [idx] = (await pool.query(
-    `select count(*) as n from information_schema.statistics
-      where table_schema = database() and table_name = ? and column_name = 'trade_no' and seq_in_index = 1`,
-    [`${prefix}orders`],
-  )) as unknown as [[{ n: number | string }]];
-  return { version, skipLocked: supportsSkipLocked(version), tradeNoIndex: Number(idx[0]?.n ?? 0) > 0 };
+  const [cols] = (await pool.query(
+    `select table_name as t, index_name as i, seq_in_index as s, column_name as c from information_schema.statistics
+      where table_schema = database() and table_name in (?, ?)`,
+    [`${prefix}orders`, `${prefix}carmis`],
+  )) as unknown as [{ t: string; i: string; s: number | string; c: string }[]];
+  const leads = (table: string, ...columns: string[]) => {
+    const byIndex = new Map<string, string[]>();
+    for (const r of cols.filter((x) => x.t === `${prefix}${table}`)) {
+      const list = byIndex.get(r.i) ?? [];
+      list[Number(r.s) - 1] = r.c.toLowerCase();
+      byIndex.set(r.i, list);
+    }
+    return [...byIndex.values()].some((list) => columns.every((c, i) => list[i] === c));
+  };
+  return {
+    version, skipLocked: supportsSkipLocked(version),
+    tradeNoIndex: leads('orders', 'trade_no'), stockIndex: leads('carmis', 'goods_id', 'status'),
+  };
+}
+
+/** What is worth saying at start about this shop (serve prints it): its server, and the indexes a large shop wants. */
+export function startNotes(server: ServerFacts, prefix: string): string[] {
+  const notes = [`shop: dujiaoka on ${server.version}${server.skipLocked ? '' : ' (no SKIP LOCKED: stock claims wait for each other, still exactly once)'}`];
+  if (!server.tradeNoIndex) {
+    notes.push(`shop: orders.trade_no has no index: a buyer's transaction number is looked up through the gateways (optional: CREATE INDEX idx_trade_no ON \`${prefix}orders\` (trade_no))`);
+  }
+  if (!server.stockIndex) {
+    notes.push(`shop: carmis has no (goods_id, status) index: stock claims walk a product's sold keys (optional: CREATE INDEX idx_goods_status ON \`${prefix}carmis\` (goods_id, status))`);
+  }
+  return notes;
 }
 
 /** MariaDB >= 10.6, MySQL >= 8.0.1. */
@@ -86,7 +110,7 @@ export async function openDujiaokaShop(cfg: DujiaokaConfig, deps: OpenDeps): Pro
   }
   const u = new URL(cfg.databaseUrl);
   const ctx: DujiaokaContext = {
-    db: drizzle({ client: pool }), pool, t: dujiaokaTables(cfg.tablePrefix), zone: cfg.timezone, box: deps.box, now: deps.now,
+    db: drizzle({ client: pool }), pool, t: dujiaokaTables(cfg.tablePrefix), prefix: cfg.tablePrefix, zone: cfg.timezone, box: deps.box, now: deps.now,
     autoWindowMs: cfg.autoWindowMs, manualWindowMs: cfg.manualWindowMs, server, own: deps.database,
     identity: `dujiaoka:${u.hostname}:${u.port || 3306}/${u.pathname.slice(1)}/${cfg.tablePrefix}`,
   };
@@ -97,6 +121,7 @@ export function createDujiaokaShop(ctx: DujiaokaContext): ShopPort {
   return {
     kind: 'dujiaoka',
     separate: true,
+    notes: startNotes(ctx.server, ctx.prefix),
     find: (asked) => findByNumber(ctx, asked),
     findByOrderNo: (orderNo) => findByOrderNo(ctx, orderNo),
     async verifySecret(order, secret) {
