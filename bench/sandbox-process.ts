@@ -11,6 +11,8 @@ export async function startSandboxProcess(opts: {
   databaseUrl?: string;
   /** ... or load this world file into the sandbox's own PGlite, with this fixed clock */
   worldFile?: string;
+  /** ... or play these gateway answers by order number (a connected shop: bench/answer-world.ts) */
+  answersFile?: string;
   now?: string;
   /** extra node flags (e.g. --cpu-prof) */
   nodeArgs?: string[];
@@ -20,6 +22,7 @@ export async function startSandboxProcess(opts: {
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
   const args = [...(opts.nodeArgs ?? []), 'bin/run-ts.js', 'bench/sandbox-server.ts'];
   if (opts.worldFile) args.push('--world', opts.worldFile);
+  if (opts.answersFile) args.push('--answers', opts.answersFile);
   if (opts.now) args.push('--now', opts.now);
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   for await (const line of createInterface({ input: child.stdout! })) {

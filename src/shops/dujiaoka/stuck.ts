@@ -76,11 +76,13 @@ export async function findDujiaokaStuck(ctx: DujiaokaContext, q: StuckQuery): Pr
   const o = ctx.t.orders;
   const p = ctx.t.pays;
   const horizonStart = new Date(q.now.getTime() - q.horizonMs);
+  // the shop's wall-clock strings compare as times: no conversion for the many rows passed over
+  const horizon = toShopTime(horizonStart, ctx.zone);
   // an order younger than this may still be on its way through dujiaoka's own notify handling
   const ripe = toShopTime(new Date(q.now.getTime() - ctx.autoWindowMs), ctx.zone);
   const cursor = await readCursor(ctx);
   let after = cursor?.lastId ?? -1;
-  if (after < 0 || (await createdAtOf(ctx, after)) < toShopTime(horizonStart, ctx.zone)) {
+  if (after < 0 || (await createdAtOf(ctx, after)) < horizon) {
     after = Math.max(after, await idBefore(ctx, horizonStart));
   }
   const found: StuckOrder[] = [];
@@ -103,8 +105,8 @@ export async function findDujiaokaStuck(ctx: DujiaokaContext, q: StuckQuery): Pr
       // ids grow with creation time: the first order too young to judge ends this walk
       if (!row.createdAt || row.createdAt > ripe) break walk;
       last = Number(row.id);
-      const stuck = row.deletedAt ? null : shapeOf(ctx, row, q.now);
-      if (stuck && stuck.createdAt > horizonStart) found.push(stuck);
+      const stuck = row.deletedAt || row.createdAt <= horizon ? null : shapeOf(ctx, row, q.now);
+      if (stuck) found.push(stuck);
       if (found.length >= q.limit) break walk;
     }
     if (page.length < PAGE) break;
@@ -129,27 +131,32 @@ function shapeOf(
   row: { orderSn: string; goodsId: number; type: number; status: number; buyAmount: number; createdAt: string | null; handler: string | null; infoLines: number | null },
   now: Date,
 ): StuckOrder | null {
-  const createdAt = fromShopTime(row.createdAt, ctx.zone);
-  if (!createdAt) return null;
-  const base = { orderNo: row.orderSn, channel: channelOfHandler(row.handler), sku: String(row.goodsId), createdAt, dueAt: now };
+  const channel = channelOfHandler(row.handler);
   // waiting or expired through a gateway order-doctor cannot ask: nothing says it was paid, and
   // every abandoned cart would become a ticket
-  if (!base.channel && (row.status === STATUS.WAITING || row.status === STATUS.EXPIRED)) return null;
-  if (row.type === TYPE.MANUAL) {
-    // the owner's to fulfil: looked at once its window has passed (paid, pending, or waiting on the gateway)
-    if (row.status === STATUS.PENDING) return { ...base, reason: 'manual_overdue', dueAt: new Date(createdAt.getTime() + ctx.manualWindowMs) };
-    if (row.status === STATUS.WAITING) return { ...base, reason: 'undelivered' };
-    if (row.status === STATUS.EXPIRED) return { ...base, reason: 'closed_maybe_paid' };
-    return null;
-  }
+  if (!channel && (row.status === STATUS.WAITING || row.status === STATUS.EXPIRED)) return null;
+  const shape = shapeReason(row);
+  if (!shape) return null;
+  // converted only for the few that are candidates (most orders in a window are complete)
+  const createdAt = fromShopTime(row.createdAt, ctx.zone);
+  if (!createdAt) return null;
+  const dueAt = shape === 'manual_overdue' ? new Date(createdAt.getTime() + ctx.manualWindowMs) : now;
+  return { orderNo: row.orderSn, reason: shape, channel, sku: String(row.goodsId), createdAt, dueAt };
+}
+
+function shapeReason(row: { type: number; status: number; buyAmount: number; infoLines: number | null }): StuckOrder['reason'] | null {
   switch (row.status) {
-    case STATUS.ABNORMAL:
     case STATUS.WAITING:
-      return { ...base, reason: 'undelivered' };
+      return 'undelivered';
     case STATUS.EXPIRED:
-      return { ...base, reason: 'closed_maybe_paid' };
+      return 'closed_maybe_paid';
+    // the owner's to fulfil: looked at once its window has passed
+    case STATUS.PENDING:
+      return row.type === TYPE.MANUAL ? 'manual_overdue' : null;
+    case STATUS.ABNORMAL:
+      return row.type === TYPE.AUTOMATIC ? 'undelivered' : null;
     case STATUS.COMPLETED:
-      return Number(row.infoLines ?? 0) < row.buyAmount ? { ...base, reason: 'undelivered' } : null;
+      return row.type === TYPE.AUTOMATIC && Number(row.infoLines ?? 0) < row.buyAmount ? 'undelivered' : null;
     default:
       return null;
   }
