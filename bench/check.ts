@@ -43,7 +43,7 @@ import { newMasterKey } from '../src/crypto/secret-box.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { migrateDatabase, truncateAll } from '../src/db/migrate.ts';
 import { createApp } from '../src/http/app.ts';
-import { createServices } from '../src/services.ts';
+import { createServices, type Services } from '../src/services.ts';
 import { sandboxCredentials, sandboxGatewayEnv, sandboxKeys } from '../src/sandbox/credentials.ts';
 import { toShopTime } from '../src/shops/local-time.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
@@ -147,6 +147,21 @@ async function measure(start: (latencyMs: number) => Promise<Target>, first?: (t
 const worldFile = join(mkdtempSync(join(tmpdir(), 'od-bench-')), 'world.json');
 writeFileSync(worldFile, JSON.stringify(world()));
 
+/** The app on its own port, checking these orders in turn; closing it stops the sandbox too. */
+async function serveTarget(svc: Services, sandbox: { stop(): void }, orderNos: string[]): Promise<Target> {
+  const { url, server } = await listen(createApp(svc).fetch);
+  return {
+    orderNos,
+    check: (i) => `${url}/api/v1/orders/${orderNos[i % orderNos.length]}/check`,
+    find: (i) => svc.shop.find(orderNos[i % orderNos.length]!),
+    async close() {
+      server.close();
+      await svc.close();
+      sandbox.stop();
+    },
+  };
+}
+
 async function builtinTarget(database: Database, latency: number): Promise<Target> {
   const sandbox = await startSandboxProcess({ latencyMs: latency, worldFile, now: NOW });
   const config = loadConfig({
@@ -156,18 +171,7 @@ async function builtinTarget(database: Database, latency: number): Promise<Targe
   const svc = await createServices(config, { database, migrated: true, now: () => new Date(fixed) });
   await truncateAll(database);
   await loadWorld(svc, world());
-  const { url, server } = await listen(createApp(svc).fetch);
-  const orderNos = Array.from({ length: N_ORDERS }, (_, i) => `B2026112200${String(i).padStart(3, '0')}`);
-  return {
-    orderNos,
-    check: (i) => `${url}/api/v1/orders/${orderNos[i % N_ORDERS]}/check`,
-    find: (i) => svc.shop.find(orderNos[i % N_ORDERS]!),
-    async close() {
-      server.close();
-      await svc.close();
-      sandbox.stop();
-    },
-  };
+  return serveTarget(svc, sandbox, Array.from({ length: N_ORDERS }, (_, i) => `B2026112200${String(i).padStart(3, '0')}`));
 }
 
 async function benchOne(kind: 'pglite' | 'postgres', database: Database): Promise<Numbers> {
@@ -284,18 +288,7 @@ async function dujiaokaTarget(database: Database, shop: BenchShop, latency: numb
   const fixed = new Date(NOW);
   const svc = await createServices(loadConfig(env), { database, migrated: true, now: () => new Date(fixed) });
   await truncateAll(database);
-  const { url, server } = await listen(createApp(svc).fetch);
-  const orderNos = Array.from({ length: N_ORDERS }, (_, i) => djOrderNo(i));
-  return {
-    orderNos,
-    check: (i) => `${url}/api/v1/orders/${orderNos[i % N_ORDERS]}/check`,
-    find: (i) => svc.shop.find(orderNos[i % N_ORDERS]!),
-    async close() {
-      server.close();
-      await svc.close();
-      sandbox.stop();
-    },
-  };
+  return serveTarget(svc, sandbox, Array.from({ length: N_ORDERS }, (_, i) => djOrderNo(i)));
 }
 
 /** Each order checked once: what the check decided, tallied (the bench measures the path it meant to). */
