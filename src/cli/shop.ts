@@ -16,7 +16,8 @@ import { orders, products, stockKeys } from '../db/schema.ts';
 import { openConfiguredDatabase } from '../services.ts';
 import { ShopUnreachableError } from '../shops/errors.ts';
 import { shopPool } from '../shops/dujiaoka/index.ts';
-import { inspectDujiaoka, utcOffset, type ChannelReport, type DujiaokaReport } from '../shops/dujiaoka/inspect.ts';
+import { inspectDujiaoka, type ChannelReport, type DujiaokaReport } from '../shops/dujiaoka/inspect.ts';
+import { utcOffset } from '../shops/dujiaoka/clock-check.ts';
 import { parse, UsageError } from './args.ts';
 
 const USAGE = 'usage: order-doctor shop check [--json]';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { granted, parseGrants } from '../../src/shops/dujiaoka/inspect.ts';
+import { granted, parseGrants } from '../../src/shops/dujiaoka/grants.ts';
 import { builtinReport } from '../../src/cli/shop.ts';
 import { loadConfig } from '../../src/config.ts';
 import { products, stockKeys } from '../../src/db/schema.ts';

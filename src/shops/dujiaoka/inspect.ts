@@ -10,6 +10,7 @@
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
 import type { Pool } from 'mysql2/promise';
+import { q } from './schema-check.ts';
 import type { Config, ShopConfig } from '../../config.ts';
 import type { Channel } from '../../domain/verdicts.ts';
 import { fromShopTime, toShopTime } from '../local-time.ts';
@@ -20,6 +21,10 @@ import type { DujiaokaContext } from './context.ts';
 import { supportsSkipLocked } from './index.ts';
 import { idBefore } from './stuck.ts';
 import { readSchema, TABLES, type TableName } from './schema-check.ts';
+import { readClock, type ClockReport } from './clock-check.ts';
+import { readGrants, type GrantReport } from './grants.ts';
+
+export type { ClockReport, GrantReport };
 import { dujiaokaTables, STATUS, type DujiaokaTables } from './tables.ts';
 
 type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
@@ -86,40 +91,6 @@ export interface IndexReport {
   create: string;
 }
 
-export interface ClockReport {
-  /** the server's now(), as a wall clock in its session zone */
-  serverNow: string | null;
-  sessionZone: string | null;
-  systemZone: string | null;
-  /** the server session's offset from UTC, minutes */
-  serverOffsetMinutes: number | null;
-  /** our clock as a wall clock in SHOP_TIMEZONE */
-  ourNow: string;
-  zone: string;
-  zoneOffsetMinutes: number;
-  /** the server's clock minus ours (both as instants), ms: a clock out of sync */
-  skewMs: number | null;
-  /** created_at of the newest order (by id) */
-  newestOrder: string | null;
-  /** how far the newest order lies in the future of our clock in SHOP_TIMEZONE, ms (negative: in the past) */
-  newestAheadMs: number | null;
-  /** the evidence says SHOP_TIMEZONE is wrong */
-  suspicious: boolean;
-  notes: string[];
-}
-
-export interface GrantReport {
-  /** could be read and parsed */
-  known: boolean;
-  /** every privilege (ALL PRIVILEGES on the shop's database or everywhere) */
-  all: boolean;
-  /** `SELECT on carmis`, `UPDATE on orders(info, status)` */
-  missingSelect: string[];
-  missingUpdate: string[];
-  /** privileges granted through roles are not expanded */
-  roles: boolean;
-}
-
 export type ProblemCode = 'schema' | 'no_verifiable_channel' | 'grants' | 'skip_locked' | 'timezone' | 'channel_unverifiable' | 'indexes';
 
 export interface Problem {
@@ -156,23 +127,8 @@ export interface DujiaokaReport {
 
 /** Above this many estimated rows a table is not counted exactly. */
 const EXACT_UP_TO = 200_000;
-/** A newest order this far in the future of our clock means the zone is wrong, not a slow clock. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 const HOUR = 3_600_000;
 
-/** The columns order-doctor updates (deliver.ts), by table. */
-const UPDATES: Partial<Record<TableName, string[]>> = {
-  orders: ['info', 'status', 'trade_no', 'updated_at'],
-  carmis: ['status', 'updated_at'],
-  goods: ['sales_volume', 'updated_at'],
-};
-
-type Row = Record<string, unknown>;
-
-async function q<T extends Row = Row>(pool: Pool, sql: string, params: unknown[] = []): Promise<T[]> {
-  const [rows] = await pool.query(sql, params);
-  return rows as T[];
-}
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const tick = (name: string) => `\`${name.replace(/`/g, '``')}\``;
@@ -361,176 +317,6 @@ async function readIndexes(pool: Pool, t: DujiaokaTables, tables: TableReport[])
     });
   }
   return out;
-}
-
-/** `2026-11-22 09:41:10` read as if UTC: wall clocks compared with each other. */
-const wall = (s: string) => Date.parse(`${s.replace(' ', 'T').slice(0, 19)}Z`);
-
-async function readClock(pool: Pool, zone: string, now: Date, newestOrder: string | null): Promise<ClockReport> {
-  const ourNow = toShopTime(now, zone);
-  const zoneOffsetMinutes = Math.round((wall(ourNow) - Math.floor(now.getTime() / 1000) * 1000) / 60_000);
-  const [r] = await q<{ n: string; u: string; sz: string; yz: string }>(pool,
-    'select now() as n, utc_timestamp() as u, @@session.time_zone as sz, @@system_time_zone as yz');
-  const serverNow = r?.n ?? null;
-  const serverOffsetMinutes = r ? Math.round((wall(r.n) - wall(r.u)) / 60_000) : null;
-  const skewMs = r ? wall(r.u) - now.getTime() : null;
-  const newest = fromShopTime(newestOrder, zone);
-  const newestAheadMs = newest ? newest.getTime() - now.getTime() : null;
-  const notes: string[] = [];
-  let suspicious = false;
-  const hours = (ms: number) => `${(Math.abs(ms) / HOUR).toFixed(Math.abs(ms) < 10 * HOUR ? 1 : 0)} h`;
-  if (newestAheadMs !== null && newestAheadMs > FUTURE_TOLERANCE_MS) {
-    suspicious = true;
-    notes.push(`the newest order (created_at ${newestOrder}) is ${hours(newestAheadMs)} in the future of ${zone}: SHOP_TIMEZONE is probably wrong (dujiaoka writes PRC/Asia/Shanghai wall-clock times by default)`);
-  }
-  const serverDiffers = serverOffsetMinutes !== null && Math.abs(serverOffsetMinutes - zoneOffsetMinutes) >= 60;
-  if (serverDiffers && !suspicious && newestOrder && serverNow) {
-    // dujiaoka stamps its rows from PHP (config/app.php, PRC by default), not from the server's clock;
-    // a server in another zone is only evidence when the newest order agrees with it and not with us
-    const ageByServer = wall(serverNow) - wall(newestOrder);
-    if (ageByServer > -FUTURE_TOLERANCE_MS && ageByServer < 30 * 60_000 && -(newestAheadMs ?? 0) >= HOUR) {
-      suspicious = true;
-      notes.push(`the newest order is ${hours(newestAheadMs ?? 0)} old in ${zone} but was written ${Math.max(0, Math.round(ageByServer / 60_000))} min ago by the database server's clock (${utcOffset(serverOffsetMinutes!)}): SHOP_TIMEZONE is probably wrong`);
-    }
-  }
-  if (serverDiffers && !suspicious) {
-    const zones = `the server's zone (${utcOffset(serverOffsetMinutes!)}) is not SHOP_TIMEZONE's (${utcOffset(zoneOffsetMinutes)})`;
-    if (newestOrder) {
-      notes.push(`${zones}: fine while ${zone} is dujiaoka's own timezone (config/app.php, PRC by default)`);
-    } else {
-      // with no order to judge by, the server's zone is the only hint there is
-      suspicious = true;
-      notes.push(`no order to judge by, and ${zones}: check that SHOP_TIMEZONE is dujiaoka's own timezone (config/app.php, PRC by default)`);
-    }
-  }
-  if (skewMs !== null && Math.abs(skewMs) > 2 * 60_000) {
-    notes.push(`the database server's clock is ${Math.round(Math.abs(skewMs) / 60_000)} min ${skewMs > 0 ? 'ahead of' : 'behind'} this machine's: keep both on NTP`);
-  }
-  return {
-    serverNow, sessionZone: r?.sz ?? null, systemZone: r?.yz ?? null, serverOffsetMinutes, ourNow, zone, zoneOffsetMinutes,
-    skewMs, newestOrder, newestAheadMs, suspicious, notes,
-  };
-}
-
-export function utcOffset(minutes: number): string {
-  const sign = minutes < 0 ? '-' : '+';
-  const m = Math.abs(minutes);
-  return `UTC${sign}${Math.floor(m / 60)}${m % 60 ? `:${String(m % 60).padStart(2, '0')}` : ''}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// grants
-
-/** One `GRANT ... ON db.table TO ...` line: privileges by name, each on every column or on some. */
-export interface GrantLine {
-  privileges: Map<string, 'all' | Set<string>>;
-  db: string;
-  table: string;
-}
-
-/** Splits at commas outside parentheses. */
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else {
-      cur += ch;
-    }
-  }
-  out.push(cur);
-  return out.map((x) => x.trim()).filter(Boolean);
-}
-
-const unquote = (id: string) => (/^[`'"].*[`'"]$/.test(id) ? id.slice(1, -1).replace(/``/g, '`') : id);
-
-/**
- * Parses SHOW GRANTS output tolerantly (MySQL 5.6-8.x, MariaDB): privilege lines become GrantLines;
- * role grants are counted; anything else (PROXY, passwords, options) is ignored.
- */
-export function parseGrants(lines: string[]): { grants: GrantLine[]; roles: boolean } {
-  const grants: GrantLine[] = [];
-  let roles = false;
-  for (const line of lines) {
-    const m = /^\s*GRANT\s+(.+?)\s+ON\s+(?:TABLE\s+)?((?:`(?:[^`]|``)*`|[^\s.`]+)\.(?:`(?:[^`]|``)*`|[^\s.`]+))\s+TO\s/i.exec(line);
-    if (!m) {
-      if (/^\s*GRANT\s/i.test(line) && !/\sON\s/i.test(line)) roles = true;
-      continue;
-    }
-    const obj = /^(`(?:[^`]|``)*`|[^\s.`]+)\.(`(?:[^`]|``)*`|[^\s.`]+)$/.exec(m[2]!)!;
-    const privileges = new Map<string, 'all' | Set<string>>();
-    for (const p of splitTop(m[1]!)) {
-      const pm = /^([A-Za-z ]+?)\s*(?:\((.*)\))?$/.exec(p);
-      if (!pm) continue;
-      const name = pm[1]!.toUpperCase().replace(/\s+/g, ' ');
-      if (pm[2] === undefined) {
-        privileges.set(name, 'all');
-      } else {
-        const prev = privileges.get(name);
-        if (prev === 'all') continue;
-        const cols = new Set(prev ?? []);
-        for (const c of pm[2].split(',')) cols.add(unquote(c.trim()).toLowerCase());
-        privileges.set(name, cols);
-      }
-    }
-    grants.push({ privileges, db: unquote(obj[1]!), table: unquote(obj[2]!) });
-  }
-  return { grants, roles };
-}
-
-/** A database name in a grant is a LIKE pattern (`_` and `%`, `\_` literal). */
-function dbMatches(pattern: string, db: string): boolean {
-  if (pattern === '*') return true;
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (ch === '%') re += '.*';
-    else if (ch === '_') re += '.';
-    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`).test(db);
-}
-
-/** Whether `privilege` on `db`.`table` (on `column`, or on the whole table) is granted. */
-export function granted(grants: GrantLine[], db: string, table: string, privilege: string, column?: string): boolean {
-  return grants.some((g) => {
-    if (!dbMatches(g.db, db) || (g.table !== '*' && g.table !== table)) return false;
-    if (g.privileges.has('ALL PRIVILEGES') || g.privileges.has('ALL')) return true;
-    const p = g.privileges.get(privilege);
-    if (p === 'all') return true;
-    return !!p && column !== undefined && p.has(column.toLowerCase());
-  });
-}
-
-async function readGrants(pool: Pool, db: string, t: DujiaokaTables): Promise<GrantReport> {
-  let lines: string[];
-  try {
-    const rows = await q(pool, 'show grants for current_user()');
-    lines = rows.map((r) => String(Object.values(r)[0] ?? ''));
-  } catch {
-    return { known: false, all: false, missingSelect: [], missingUpdate: [], roles: false };
-  }
-  const { grants, roles } = parseGrants(lines);
-  const all = grants.some((g) => dbMatches(g.db, db) && g.table === '*' && (g.privileges.has('ALL PRIVILEGES') || g.privileges.has('ALL')));
-  const missingSelect: string[] = [];
-  const missingUpdate: string[] = [];
-  for (const name of TABLES) {
-    const table = getTableName(t[name]);
-    const reads = Object.values(getTableColumns(t[name])).map((c) => c.name);
-    const unread = reads.filter((c) => !granted(grants, db, table, 'SELECT', c));
-    if (unread.length === reads.length) missingSelect.push(`SELECT on ${table}`);
-    else if (unread.length) missingSelect.push(`SELECT on ${table}(${unread.join(', ')})`);
-    const writes = UPDATES[name] ?? [];
-    const unwritten = writes.filter((c) => !granted(grants, db, table, 'UPDATE', c));
-    if (unwritten.length) missingUpdate.push(`UPDATE on ${table}(${unwritten.join(', ')})`);
-  }
-  return { known: true, all, missingSelect, missingUpdate, roles };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,14 +21,20 @@ export interface TableFound {
   rowsEstimate: number | null;
 }
 
+type Row = Record<string, unknown>;
+
+/** Rows of a plain read (the inspection's queries are information_schema and counts, not drizzle's). */
+export async function q<T extends Row = Row>(pool: Pool, sql: string, params: unknown[] = []): Promise<T[]> {
+  const [rows] = await pool.query(sql, params);
+  return rows as T[];
+}
+
 export async function readSchema(pool: Pool, t: DujiaokaTables): Promise<TableFound[]> {
   const names = TABLES.map((n) => getTableName(t[n]));
-  const [found] = (await pool.query(
-    'select table_name as name, table_rows as `rows` from information_schema.tables where table_schema = database() and table_name in (?)', [names],
-  )) as unknown as [{ name: string; rows: number | string | null }[]];
-  const [cols] = (await pool.query(
-    'select table_name as t, column_name as c from information_schema.columns where table_schema = database() and table_name in (?)', [names],
-  )) as unknown as [{ t: string; c: string }[]];
+  const found = await q<{ name: string; rows: number | string | null }>(pool,
+    'select table_name as name, table_rows as `rows` from information_schema.tables where table_schema = database() and table_name in (?)', [names]);
+  const cols = await q<{ t: string; c: string }>(pool,
+    'select table_name as t, column_name as c from information_schema.columns where table_schema = database() and table_name in (?)', [names]);
   return TABLES.map((name) => {
     const table = getTableName(t[name]);
     const info = found.find((f) => f.name === table);
