@@ -47,6 +47,10 @@ const envSchema = z.object({
   /** how long after an order's creation a payment can still turn up (gateways give up after ~25 h) */
   SWEEP_HORIZON: z.string().default('25h').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 25h'),
   RATE_LIMITS: onOff('on'),
+  /** sandbox upstreams for channels with no gateway configured (the demo and serve --world turn it on) */
+  SANDBOX: onOff('off'),
+  /** behind a TLS-terminating proxy: trust its X-Forwarded-For / X-Forwarded-Proto (client address, Secure cookies) */
+  TRUST_PROXY: onOff('off'),
   /** per-gateway circuit breaker (off only for scenario worlds, where each order's gateway fault is independent) */
   CIRCUIT_BREAKER: onOff('on'),
   /** how long one checker may take before it counts as "no trustworthy evidence" */
@@ -132,6 +136,9 @@ export interface Config {
   sweepBackoffMs: number[];
   sweepHorizonMs: number;
   rateLimits: boolean;
+  /** SANDBOX=on: unconfigured channels use the in-process sandbox (its routes answer loopback only) */
+  sandbox: boolean;
+  trustProxy: boolean;
   circuitBreaker: boolean;
   checkerTimeoutMs: number;
   ticketSlaMinutes: number;
@@ -233,6 +240,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sweepBackoffMs: e.SWEEP_BACKOFF,
     sweepHorizonMs: e.SWEEP_HORIZON!,
     rateLimits: e.RATE_LIMITS === 'on',
+    sandbox: e.SANDBOX === 'on',
+    trustProxy: e.TRUST_PROXY === 'on',
     circuitBreaker: e.CIRCUIT_BREAKER === 'on',
     checkerTimeoutMs: e.CHECKER_TIMEOUT_MS,
     ticketSlaMinutes: e.TICKET_SLA_MINUTES,
