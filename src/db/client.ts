@@ -2,12 +2,32 @@
  * One database handle for the whole app, over postgres.js (a real server) or PGlite (embedded,
  * the default). Both speak the same migrations and the same drizzle query builder; raw SQL goes
  * through `rows()` because postgres.js returns rows and PGlite returns `{ rows }`.
+ *
+ * A real server can refuse, hang or drop us at any moment, so every wait on it has a deadline:
+ * opening a connection (`connect_timeout`), each statement (Postgres `statement_timeout`, sent as a
+ * connection parameter), and a server that owes a reply past the statement deadline (the reply
+ * watch of postgres-guard.ts drops that connection). Each ends in an error `isDatabaseFault`
+ * (faults.ts) recognises, which HTTP answers with 503. postgres.js itself is loaded through
+ * postgres-guard.ts: a dropped connection must not take the process down.
  */
 import { mkdirSync } from 'node:fs';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { isConnectionLost } from './faults.ts';
+import { guardedPostgres } from './postgres-guard.ts';
 import { preparedByDefault } from './prepared.ts';
 import * as schema from './schema.ts';
+
+/** Opening a connection, TCP to the first ReadyForQuery (authentication included). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Postgres `statement_timeout`. Our statements are index lookups and small writes (milliseconds);
+ * the bound is for a server that is overloaded or a lock that is never released, not for them.
+ * Note: migrations run under it too.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+/** How much longer than the statement deadline a silent server gets before its connection is dropped (at most the deadline again). */
+const REPLY_GRACE_MS = 3_000;
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A transaction handle; same query API as Db. */
@@ -30,6 +50,13 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** postgres.js pool size */
   maxConnections?: number;
+  /** Postgres only: deadline for opening a connection (default DEFAULT_CONNECT_TIMEOUT_MS) */
+  connectTimeoutMs?: number;
+  /**
+   * Postgres only: `statement_timeout` of every statement (default DEFAULT_STATEMENT_TIMEOUT_MS);
+   * a connection whose server owes a reply longer than this plus min(3 s, this) is dropped by the client
+   */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -43,14 +70,24 @@ export async function queryRows<T = Record<string, unknown>>(on: Db | Tx, query:
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
-    const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
+    const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+    const { postgres, stop } = guardedPostgres({ replyDeadlineMs: statementTimeoutMs + Math.min(REPLY_GRACE_MS, statementTimeoutMs) });
     const client = postgres(opts.url, {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},
-      // Our queries are short index lookups; JIT compiling them (Postgres does above an estimated
-      // cost, and estimates for queue queries run high) cost 25 ms of CPU for a 1 ms query.
-      connection: { jit: 'off' },
+      connect_timeout: (opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000,
+      // postgres.js waits 3^n/100 s (up to 20 s) before reopening a connection after n failures in
+      // a row, so after a failover or a burst of terminations the next checks would queue that long
+      // for a connection: a hang by another name. At most a second here (10 connections: at most
+      // ten attempts a second against a database that is down).
+      backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
+      connection: {
+        // Our queries are short index lookups; JIT compiling them (Postgres does above an estimated
+        // cost, and estimates for queue queries run high) cost 25 ms of CPU for a 1 ms query.
+        jit: 'off',
+        statement_timeout: statementTimeoutMs,
+      },
     });
     const db = drizzle(preparedByDefault(client), { schema }) as unknown as Db;
     return {
@@ -59,18 +96,42 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       rows: (q, on = db) => queryRows(on, q),
       exclusive: async (lockId, fn) => {
         const conn = await client.reserve();
+        // a reserved connection that died stays with the pool's closed ones: released, it would be
+        // handed out as idle and fail the next query
+        let alive = true;
+        const on = async <T>(query: Promise<T>): Promise<T> => {
+          try {
+            return await query;
+          } catch (err) {
+            if (isConnectionLost(err)) alive = false;
+            throw err;
+          }
+        };
         try {
-          await conn`select pg_advisory_lock(${lockId})`;
+          // polled rather than waited for: each statement stays far inside the statement deadline,
+          // however long another holder (a migration in another process) keeps the lock
+          while (!(await on(conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${lockId}) as ok`))[0]?.ok) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
           try {
             return await fn();
           } finally {
-            await conn`select pg_advisory_unlock(${lockId})`;
+            // a session that is gone took its lock with it
+            await on(conn`select pg_advisory_unlock(${lockId})`).catch((err: unknown) => {
+              if (alive) throw err;
+            });
           }
         } finally {
-          conn.release();
+          if (alive) conn.release();
         }
       },
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        try {
+          await client.end({ timeout: 5 });
+        } finally {
+          stop();
+        }
+      },
     };
   }
   const { PGlite } = await import('@electric-sql/pglite');

@@ -10,6 +10,7 @@ import { restockedSkus } from '../../src/jobs/claim.ts';
 import { defer } from '../../src/actions/defer.ts';
 import { lastSweepRun, sweepHealth } from '../../src/jobs/run-record.ts';
 import { createApp } from '../../src/http/app.ts';
+import { createAgent } from '../../src/engine/agents.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { movableClock, order, paid, STEAM, stockKeys as keys, sweepServices } from './support.ts';
@@ -118,9 +119,10 @@ describe('sweep selection and backoff on a fixed clock', () => {
     expect(run!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('/healthz shows the last run', async () => {
+  it('/healthz shows the last run (to an agent)', async () => {
     const app = createApp(svc, { healthExtras: () => sweepHealth(svc.database) });
-    const res = await app.request('/healthz');
+    const { token } = await createAgent(svc, 'ops');
+    const res = await app.request('/healthz', { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { sweep: { lastRun: Record<string, unknown> } };
     expect(body.sweep.lastRun).toMatchObject({ picked: 6, byVerdict: { PAID_NOT_DELIVERED: 2 }, sweeperId: 'test' });
@@ -228,7 +230,9 @@ describe('sweep selection and backoff on a fixed clock', () => {
     expect(runs['run-old']).toBeUndefined();
 
     const app = createApp(svc, { healthExtras: () => sweepHealth(svc.database) });
-    const body = (await (await app.request('/healthz')).json()) as { sweep: { running: { id: string; picked: number; heartbeatAt: string }[] } };
+    const { token } = await createAgent(svc, 'ops');
+    const res = await app.request('/healthz', { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { sweep: { running: { id: string; picked: number; heartbeatAt: string }[] } };
     expect(body.sweep.running).toEqual([expect.objectContaining({ id: 'run-alive', picked: 7, heartbeatAt: ago(3_000).toISOString() })]);
     await db.delete(sweepRuns).where(eq(sweepRuns.id, 'run-alive'));
   });
