@@ -8,7 +8,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrateDatabase } from './db/migrate.ts';
+import { settings } from './db/schema.ts';
+import { eq } from 'drizzle-orm';
 import { createSecretBox, newMasterKey, type SecretBox } from './crypto/secret-box.ts';
 import type { Channel } from './domain/verdicts.ts';
 import type { PaymentGateway } from './gateways/types.ts';
@@ -35,7 +38,7 @@ export interface Services {
   /** which gateway answers for which order */
   gateways: GatewayDirectory;
   supplier: SupplierClient;
-  /** present when at least one upstream is the in-process sandbox */
+  /** sandbox mode (SANDBOX=on, the demo, serve --world) with at least one upstream unconfigured */
   sandbox: SandboxContext | null;
   /** where the sandbox listens (its own loopback port) */
   sandboxUrl: string | null;
@@ -65,10 +68,14 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     ? createBuiltinShop({ database, box })
     : await openDujiaokaShop(config.shop, { database, box, now });
 
+  // Only in sandbox mode (SANDBOX=on, the demo, serve --world): anywhere else a channel without a
+  // gateway is unverifiable, never answered by fake gateways whose signing keys are public.
   // The sandbox plays the built-in store's worlds; it knows nothing of a connected shop's orders,
   // so for a real shop an unconfigured channel stays unverifiable instead of asking the sandbox.
   const playsWorld = shop.kind === 'builtin';
-  const needsSandbox = playsWorld && Object.values(config.gateways).some((g) => g === null);
+  // a database a world was loaded into (the demo's, serve --world's) is played by every process on it
+  const sandboxMode = playsWorld && (config.sandbox || (await holdsLoadedWorld(database)));
+  const needsSandbox = sandboxMode && Object.values(config.gateways).some((g) => g === null);
   const sandbox: SandboxContext | null = needsSandbox
     ? { world: createDbSandboxWorld(database.db), now, latencyMs: config.sandboxLatencyMs }
     : null;
@@ -101,6 +108,12 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       if (!opts.database) await database.close();
     },
   };
+}
+
+/** Whether a scenario world was loaded into this database (world/load.ts writes the marker). */
+async function holdsLoadedWorld(database: Database): Promise<boolean> {
+  const [row] = await database.db.select({ key: settings.key }).from(settings).where(eq(settings.key, 'world')).limit(1);
+  return row !== undefined;
 }
 
 /** Per channel: the gateway order-doctor's settings name, else the sandbox (when it runs), else none. */
@@ -144,9 +157,31 @@ function supplierClient(config: Config, factory: GatewayFactory, sandboxUrl: str
   };
 }
 
-/** The configured database: Postgres at DATABASE_URL, else the embedded PGlite in DATA_DIR/pg. */
-export function openConfiguredDatabase(config: Config): Promise<Database> {
-  return openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pg') });
+/**
+ * The configured database: Postgres at DATABASE_URL, else the embedded PGlite in DATA_DIR/pg, which
+ * one process at a time may open (db/data-dir-lock.ts): a second opener fails at once, naming the
+ * first; closing the database releases it.
+ */
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl) return openDatabase({ url: config.databaseUrl });
+  const lock = await lockDataDir(config.dataDir);
+  let database: Database;
+  try {
+    database = await openDatabase({ dataDir: join(config.dataDir, 'pg') });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return {
+    ...database,
+    async close() {
+      try {
+        await database.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 /** CARD_KEY_SECRET, or for the demo a key generated once into DATA_DIR (never logged). */

@@ -6,6 +6,7 @@ import { parse, UsageError } from './args.ts';
 export async function agentsCommand(args: string[], config: Config): Promise<number> {
   const { positionals, values } = parse(args, { name: { type: 'string' } });
   if (positionals[0] !== 'create') throw new UsageError('usage: order-doctor agents create --name NAME');
+  if (positionals.length > 1) throw new UsageError(`agents create: unexpected argument '${positionals[1]}'`);
   const name = (values.name as string | undefined)?.trim();
   if (!name || name.length > 100) throw new UsageError('--name: expected a name of 1-100 characters');
   const svc = await createServices(config);

@@ -10,7 +10,7 @@ import { shopCommand } from './shop.ts';
 import { UsageError } from './args.ts';
 
 const USAGE = `usage: order-doctor <command>
-  serve [--world FILE]                 HTTP server on PORT (default 8787) with the sandbox upstreams
+  serve [--world FILE]                 HTTP server on PORT (default 8787); the demo and --world in sandbox mode
   migrate                              apply migrations/ to the configured database
   diagnose <orderNo> [--apply] [--json]  agent-style diagnosis from the shell
   sweep [--dry-run] [--json]           one sweep now: find stuck orders and fix them
@@ -43,6 +43,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
       case 'help':
+        if (rest.length) throw new UsageError(`${command}: unexpected argument '${rest[0]}'`);
         console.log(USAGE);
         return command ? 0 : 2;
       default:

@@ -1,10 +1,11 @@
 import type { Config } from '../config.ts';
 import { openConfiguredDatabase } from '../services.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { parse } from './args.ts';
+import { parse, UsageError } from './args.ts';
 
 export async function migrateCommand(args: string[], config: Config): Promise<number> {
-  parse(args, {});
+  const { positionals } = parse(args, {});
+  if (positionals.length) throw new UsageError(`migrate: unexpected argument '${positionals[0]}'`);
   const database = await openConfiguredDatabase(config);
   try {
     await migrateDatabase(database);

@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
-import { createServices, type Services } from '../services.ts';
+import type { Database } from '../db/client.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { createServices, openConfiguredDatabase, type Services } from '../services.ts';
 import { createApp } from '../http/app.ts';
 import { createAgent } from '../engine/agents.ts';
 import { loadWorld, WorldNotEmptyError } from '../world/load.ts';
 import { parseScenario, type World } from '../world/schema.ts';
-import { orders } from '../db/schema.ts';
+import { readWorldFile } from '../world/file.ts';
+import { orders, settings } from '../db/schema.ts';
 import { extendApp } from '../http/extensions.ts';
 import { parse, UsageError } from './args.ts';
 import { startSweepLoop } from '../jobs/schedule-loop.ts';
@@ -27,16 +29,31 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   const worldFile = values.world as string | undefined;
   const world = worldFile ? readWorld(worldFile) : undefined; // a bad file stops before anything is written
   const cfg = config();
-  const svc = await createServices(cfg);
+  const database = await openConfiguredDatabase(cfg);
+  let svc: Services;
+  try {
+    await migrateDatabase(database);
+    // sandbox mode: SANDBOX=on, a world to serve, or the demo (../shared/spec/interfaces.md)
+    const sandbox = cfg.sandbox || world !== undefined || (await servesAWorld(database, cfg));
+    svc = await createServices({ ...cfg, sandbox }, { database, migrated: true });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const closeAll = async () => {
+    await svc.close();
+    await database.close();
+  };
   try {
     await seed(svc, world);
   } catch (err) {
-    await svc.close();
+    await closeAll();
     if (err instanceof WorldNotEmptyError) throw new UsageError(err.message);
     throw err;
   }
   const app = createApp(svc, { extend: (a) => extendApp(a, svc), healthExtras: () => sweepHealth(svc.database) });
   for (const note of svc.shop.notes) console.log(note);
+  if (svc.config.sandbox) console.log(sandboxNote(svc));
   // a crash between a shop's commit and ours left deliveries half-recorded: finish them first
   if (svc.shop.separate) await recoverDeliveries(svc, { log: console.error });
   const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);
@@ -55,14 +72,41 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   });
   await sweeps?.stop();
   await mails?.stop();
-  await svc.close();
+  await closeAll(); // releases DATA_DIR for the next process
   return 0;
+}
+
+/**
+ * The demo (`npm start`): the built-in store on an empty embedded database, about to be seeded, or
+ * a database a world was loaded into before (the demo's, or serve --world's), served again.
+ */
+async function servesAWorld(database: Database, cfg: Config): Promise<boolean> {
+  if (cfg.shop.kind !== 'builtin') return false;
+  const [loaded] = await database.db.select({ key: settings.key }).from(settings).where(eq(settings.key, 'world')).limit(1);
+  if (loaded) return true;
+  if (database.kind !== 'pglite') return false;
+  const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(orders);
+  return Number(row?.n) === 0;
+}
+
+/** The start-up line that says the sandbox is in play, where, and who may reach it. */
+function sandboxNote(svc: Services): string {
+  if (!svc.sandboxUrl) {
+    return svc.shop.kind === 'builtin'
+      ? 'sandbox mode: every upstream has a gateway configured, so the sandbox plays none of them'
+      : `sandbox mode: the sandbox plays only the built-in store; the ${svc.shop.kind} shop's channels without a gateway stay unverifiable`;
+  }
+  const g = svc.config.gateways;
+  const played = [g.alipay ? null : 'alipay', g.wechat ? null : 'wechat', g.epay ? null : 'epay', g.supplier ? null : 'supplier']
+    .filter((c) => c !== null);
+  return `sandbox mode: unconfigured upstreams (${played.join(', ')}) are played by the sandbox at ${svc.sandboxUrl} ` +
+    '(loopback only; /sandbox/ on this server answers loopback clients only)';
 }
 
 function readWorld(file: string): World {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readWorldFile(file));
   } catch (err) {
     throw new UsageError(`--world ${file}: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -12,7 +12,7 @@ import { count, eq } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { orders, products, stockKeys } from '../db/schema.ts';
+import { orders, products, settings, stockKeys } from '../db/schema.ts';
 import { openConfiguredDatabase } from '../services.ts';
 import { ShopUnreachableError } from '../shops/errors.ts';
 import { shopPool } from '../shops/dujiaoka/index.ts';
@@ -32,15 +32,15 @@ export interface MailReport {
 
 export interface BuiltinReport {
   shop: 'builtin';
-  usable: true;
-  firstToFix: { code: 'ready'; text: string };
+  usable: boolean;
+  firstToFix: { code: 'ready' | 'no_verifiable_channel'; text: string };
   database: string;
   orders: number;
   ordersByStatus: Record<string, number>;
   products: number;
   stockAvailable: number;
   /** per upstream: order-doctor's own settings, or the in-process sandbox */
-  channels: Record<'alipay' | 'wechat' | 'epay' | 'supplier', 'configured' | 'sandbox'>;
+  channels: Record<'alipay' | 'wechat' | 'epay' | 'supplier', 'configured' | 'sandbox' | 'unverifiable'>;
   mail: MailReport;
 }
 
@@ -110,14 +110,22 @@ export async function builtinReport(database: Database, config: Config): Promise
   const [p] = await db.select({ n: count() }).from(products);
   const [s] = await db.select({ n: count() }).from(stockKeys).where(eq(stockKeys.status, 'available'));
   const g = config.gateways;
-  const where = (v: unknown) => (v ? 'configured' as const : 'sandbox' as const);
+  // outside sandbox mode (SANDBOX=on, or a database a world was loaded into) nothing plays a missing gateway
+  const [world] = await db.select({ key: settings.key }).from(settings).where(eq(settings.key, 'world')).limit(1);
+  const missing = config.sandbox || world ? ('sandbox' as const) : ('unverifiable' as const);
+  const where = (v: unknown) => (v ? 'configured' as const : missing);
   let location = `PGlite in ${config.dataDir}`;
   if (config.databaseUrl) {
     const u = new URL(config.databaseUrl);
     location = `Postgres at ${u.hostname}:${u.port || 5432}${u.pathname}`;
   }
+  const none = missing === 'unverifiable' && !g.alipay && !g.wechat && !g.epay;
   return {
-    shop: 'builtin', usable: true, firstToFix: { code: 'ready', text: 'nothing: ready' }, database: location,
+    shop: 'builtin', usable: !none,
+    firstToFix: none
+      ? { code: 'no_verifiable_channel', text: 'no gateway is configured (ALIPAY_*, WECHATPAY_*, EPAY_*) and sandbox mode is off: no payment can be verified' }
+      : { code: 'ready', text: 'nothing: ready' },
+    database: location,
     orders: byStatus.reduce((sum, r) => sum + Number(r.n), 0),
     ordersByStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
     products: Number(p?.n ?? 0), stockAvailable: Number(s?.n ?? 0),

@@ -3,11 +3,11 @@
  * the buyer's page and, in sandbox mode, the sandbox upstreams under /sandbox/.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.ts';
 import { sandboxApp } from '../sandbox/app.ts';
 import type { AppEnv } from './env.ts';
 import { problem } from './problem.ts';
+import { onAppError } from './errors.ts';
 import { createBuyerLimits, type BuyerLimits } from './rate-limits.ts';
 import { mountCheck } from './routes/check.ts';
 import { mountDiagnose } from './routes/diagnose.ts';
@@ -48,15 +48,30 @@ export function createApp(svc: Services, opts: AppOptions = {}) {
   });
   opts.extend?.(app);
   if (svc.sandbox) app.route('/sandbox', sandboxApp(svc.sandbox));
+  refuseOtherMethods(app);
 
   app.notFound((c) => problem(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
-  app.onError((err, c) => {
-    if (err instanceof HTTPException && err.status < 500) {
-      return problem(c, err.status === 401 ? 'unauthorized' : 'invalid_request', err.message);
-    }
-    // internals stay in the server log (never a card key: secrets are only decrypted at reveal)
-    console.error(`[http] ${c.req.method} ${new URL(c.req.url).pathname} failed:`, err instanceof Error ? err.stack : err);
-    return problem(c, 'internal');
-  });
+  app.onError(onAppError);
   return app;
+}
+
+/**
+ * A path of the API asked with a method it does not serve: 405 with the methods it does (Allow),
+ * not "no such route". Registered after every route, so the routes themselves answer first.
+ */
+function refuseOtherMethods(app: OpenAPIHono<AppEnv>): void {
+  const allowed = new Map<string, Set<string>>([['/api/openapi.json', new Set(['GET'])]]);
+  for (const d of app.openAPIRegistry.definitions) {
+    if (d.type !== 'route') continue;
+    const path = d.route.path.replace(/\{(\w+)\}/g, ':$1');
+    allowed.set(path, (allowed.get(path) ?? new Set<string>()).add(d.route.method.toUpperCase()));
+  }
+  for (const [path, methods] of allowed) {
+    if (methods.has('GET')) methods.add('HEAD');
+    const allow = [...methods].join(', ');
+    app.all(path, (c) => {
+      c.header('allow', allow);
+      return problem(c, 'method_not_allowed', `${c.req.method} is not served here; ${allow} is`);
+    });
+  }
 }

@@ -12,9 +12,13 @@ export const PROBLEM_CODES = {
   forbidden: 403,
   verification_failed: 404,
   not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 } as const;
 export type ProblemCode = keyof typeof PROBLEM_CODES;
 
@@ -25,9 +29,13 @@ const TITLES: Record<ProblemCode, string> = {
   forbidden: 'Not allowed',
   verification_failed: 'Order number and query secret do not match any order',
   not_found: 'Not found',
+  method_not_allowed: 'This method is not allowed here',
+  payload_too_large: 'The request body is too large',
+  unsupported_media_type: 'The request body must be JSON',
   unprocessable: 'The request cannot be processed',
   rate_limited: 'Too many requests',
   internal: 'Something went wrong on our side',
+  unavailable: 'The service is temporarily unavailable',
 };
 
 export const problemSchema = z

@@ -16,7 +16,19 @@ export const ticketSchema = z
   .object({ number: z.string(), dueAt: z.string(), status: z.enum(['open', 'resolved']), openedAt: z.string() })
   .openapi('Ticket');
 
-export const checkBody = z.object({ secret: z.string().min(1).max(128).openapi({ example: '8462' }) }).strict();
+/** A query secret, on the API and the page alike: 1-128 characters, no control characters. */
+export const QUERY_SECRET_MAX = 128;
+const QUERY_SECRET_CHARS = /^[^\p{Cc}]*$/u;
+
+export function isQuerySecret(s: string): boolean {
+  return s.length >= 1 && s.length <= QUERY_SECRET_MAX && QUERY_SECRET_CHARS.test(s);
+}
+
+export const checkBody = z
+  .object({
+    secret: z.string().min(1).max(QUERY_SECRET_MAX).regex(QUERY_SECRET_CHARS, 'no control characters').openapi({ example: '8462' }),
+  })
+  .strict();
 
 export const checkResponse = z
   .object({

@@ -1,9 +1,9 @@
 /**
  * The scenario runner (../shared/spec/scenarios.md): each file's world is loaded into a fresh
  * embedded database, the real adapters talk to the sandbox upstreams playing that world over
- * their real protocols, and each check runs through the production code path.
+ * their real protocols (sandbox mode), and each check runs through the production code path.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/client.ts';
@@ -18,6 +18,7 @@ import { validKeys } from '../domain/order.ts';
 import type { Action, Explanation, Verdict } from '../domain/verdicts.ts';
 import { parseScenario, type Scenario, type ScenarioCheck } from './schema.ts';
 import { loadWorld } from './load.ts';
+import { readWorldFile, WorldFileError } from './file.ts';
 import { runSweepCheck } from './sweep-check.ts';
 
 export interface CheckLine {
@@ -36,23 +37,43 @@ export interface CheckLine {
 
 export class ScenarioFileError extends Error {}
 
-/** Lists scenario files (a file, or every .json in a directory, sorted) and parses them all first. */
+/**
+ * Lists scenario files (a file, or every .json in a directory, sorted) and parses them all first.
+ * Only regular files and directories are read, and no file above MAX_WORLD_FILE_BYTES.
+ */
 export function readScenarios(path: string): { file: string; scenario: Scenario }[] {
   let files: string[];
+  let stat;
   try {
-    files = statSync(path).isDirectory()
-      ? readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f))
-      : [path];
+    stat = statSync(path);
   } catch {
     throw new ScenarioFileError(`${path}: no such file or directory`);
   }
+  if (stat.isDirectory()) {
+    try {
+      files = readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f));
+    } catch (err) {
+      throw new ScenarioFileError(`${path}: cannot list (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  } else if (stat.isFile()) {
+    files = [path];
+  } else {
+    throw new ScenarioFileError(`${path}: not a regular file or directory`);
+  }
   if (files.length === 0) throw new ScenarioFileError(`${path}: no .json scenario files`);
   return files.map((file) => {
+    let text: string;
+    try {
+      text = readWorldFile(file);
+    } catch (err) {
+      if (err instanceof WorldFileError) throw new ScenarioFileError(`${file}: ${err.message}`);
+      throw err;
+    }
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
+      json = JSON.parse(text);
     } catch (err) {
-      throw new ScenarioFileError(`${file}: not JSON (${(err as Error).message})`);
+      throw new ScenarioFileError(`${file}: not JSON (${(err as Error).message.split('\n')[0]})`);
     }
     const parsed = parseScenario(json);
     if (!parsed.ok) throw new ScenarioFileError(`${file}: ${parsed.error}`);
@@ -96,6 +117,8 @@ async function runOne(database: Database, scenario: Scenario, opts: RunOptions):
     SWEEP_INTERVAL: 'off',
     // each order's gateway fault is its own in a scenario world: one must not trip the breaker for the next
     CIRCUIT_BREAKER: 'off',
+    // a scenario world is played by the sandbox upstreams (in-process, loopback only)
+    SANDBOX: 'on',
   });
   const fixed = new Date(scenario.now);
   const svc = await createServices(config, { database, migrated: true, now: () => new Date(fixed) });

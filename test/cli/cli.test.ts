@@ -1,12 +1,15 @@
 /** The `order-doctor` command as a user runs it: exit codes, one-line errors, the --json contract. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
+/** each test starts the CLI as a process (tsx, PGlite): minutes, not seconds, on a loaded machine */
+const SLOW = 120_000;
 const tmp = mkdtempSync(join(tmpdir(), 'od-cli-'));
 
 async function cli(args: string[], env: Record<string, string> = {}) {
@@ -24,7 +27,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 
 const scenario = JSON.parse(readFileSync('fixtures/scenarios/paid-callback-lost-alipay.json', 'utf8'));
 
-describe('order-doctor scenarios', () => {
+describe('order-doctor scenarios', { timeout: SLOW }, () => {
   it('--json prints one line per check with the contract fields, exit 0', async () => {
     const out = await cli(['scenarios', 'fixtures/scenarios/paid-callback-lost-alipay.json', '--json']);
     expect(out.code).toBe(0);
@@ -56,7 +59,7 @@ describe('order-doctor scenarios', () => {
   });
 });
 
-describe('bad input: one line, non-zero exit', () => {
+describe('bad input: one line, non-zero exit', { timeout: SLOW }, () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['diagnose'], /usage: order-doctor diagnose/],
@@ -66,11 +69,27 @@ describe('bad input: one line, non-zero exit', () => {
     [['scenarios', 'no/such/dir'], /no such file or directory/],
     [['report', '--since', '7x'], /--since '7x': expected a window like 30m, 24h or 7d/],
     [['report', 'weekly'], /unexpected argument 'weekly'/],
+    [['migrate', 'extra'], /^order-doctor: migrate: unexpected argument 'extra'$/m],
+    [['agents', 'create', 'extra', '--name', 'x'], /^order-doctor: agents create: unexpected argument 'extra'$/m],
+    [['serve', 'now'], /^order-doctor: serve: unexpected argument 'now'$/m],
+    [['sweep', 'all'], /^order-doctor: sweep: unexpected argument 'all'$/m],
+    [['shop', 'check', 'twice'], /unknown subcommand 'check twice'/],
+    [['scenarios', 'a.json', 'b.json'], /usage: order-doctor scenarios/],
+    [['diagnose', 'K1234', 'K5678'], /usage: order-doctor diagnose/],
+    [['help', 'me'], /^order-doctor: help: unexpected argument 'me'$/m],
   ])('%j', async (args, message) => {
     const out = await cli(args as string[]);
     expect(out.code).toBe(2);
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(out.stderr).toMatch(message);
+  });
+
+  it('nothing is written by a command refused for an extra argument', async () => {
+    const dataDir = join(tmp, 'untouched');
+    for (const args of [['migrate', 'extra'], ['agents', 'create', 'extra', '--name', 'x']]) {
+      expect((await cli(args, { DATA_DIR: dataDir })).code).toBe(2);
+    }
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('a bad configuration value names the variable', async () => {
@@ -80,7 +99,38 @@ describe('bad input: one line, non-zero exit', () => {
   });
 });
 
-describe('order-doctor report', () => {
+describe('scenario and world paths that are not files', { timeout: SLOW }, () => {
+  // each of these used to be read to the end: /dev/zero never ends, and the process aborted
+  const zero = join(tmp, 'zero.json');
+  symlinkSync('/dev/zero', zero);
+  const dir = join(tmp, 'with-zero');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'a.json'), JSON.stringify(scenario));
+  symlinkSync('/dev/zero', join(dir, 'b.json'));
+  const fifo = join(tmp, 'fifo.json');
+  execFileSync('mkfifo', [fifo]);
+  const big = join(tmp, 'big.json');
+  writeFileSync(big, Buffer.alloc(10 * 1024 * 1024 + 1, 0x20));
+
+  it.each([
+    [['scenarios', zero], `${zero}: not a regular file or directory`],
+    [['scenarios', dir], `${join(dir, 'b.json')}: not a regular file`],
+    [['scenarios', fifo], `${fifo}: not a regular file or directory`],
+    [['scenarios', big], `${big}: larger than 10 MB`],
+    [['serve', '--world', zero], `--world ${zero}: not a regular file`],
+    [['serve', '--world', fifo], `--world ${fifo}: not a regular file`],
+    [['serve', '--world', big], `--world ${big}: larger than 10 MB`],
+  ])('%j: one line, exit 2', async (args, message) => {
+    const dataDir = join(tmp, `never-${args.length}-${args[0]}`);
+    const out = await cli(args as string[], { DATA_DIR: dataDir });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toBe(`order-doctor: ${message}\n`);
+    expect(out.stdout).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('order-doctor report', { timeout: SLOW }, () => {
   it('--json prints exactly one line: the outcome report of the window', async () => {
     const out = await cli(['report', '--since', '24h', '--json'], { DATA_DIR: join(tmp, 'report-data') });
     expect(out.code).toBe(0);

@@ -205,16 +205,23 @@ describe('shop check on the built-in store', () => {
     await tdb?.drop();
   });
 
-  it('counts the store and says where each upstream goes: always usable', async () => {
+  it('counts the store and says where each upstream goes: in sandbox mode the sandbox plays a missing gateway', async () => {
     await tdb.database.db.insert(products).values({ sku: 'S1', title: 't', priceCents: 100, fulfilment: 'stock', deliveryWindowMinutes: 5 });
     await tdb.database.db.insert(stockKeys).values([1, 2, 3].map((i) => ({ sku: 'S1', secretEnc: `e${i}`, secretHash: `h${i}`, addedAt: new Date() })));
-    const config = loadConfig({ ...sandboxGatewayEnv('http://127.0.0.1:9'), ALIPAY_APP_ID: '', ALIPAY_PRIVATE_KEY: '', ALIPAY_PUBLIC_KEY: '' });
+    const config = loadConfig({ ...sandboxGatewayEnv('http://127.0.0.1:9'), ALIPAY_APP_ID: '', ALIPAY_PRIVATE_KEY: '', ALIPAY_PUBLIC_KEY: '', SANDBOX: 'on' });
     const r = await builtinReport(tdb.database, config);
     expect(r).toMatchObject({
       shop: 'builtin', usable: true, firstToFix: { code: 'ready' }, orders: 0, products: 1, stockAvailable: 3,
       channels: { alipay: 'sandbox', wechat: 'configured', epay: 'configured', supplier: 'configured' },
       mail: { smtp: false },
     });
+  });
+
+  it('outside sandbox mode a missing gateway is unverifiable, and with none at all the store is not usable', async () => {
+    const partial = await builtinReport(tdb.database, loadConfig({ ...sandboxGatewayEnv('http://127.0.0.1:9'), ALIPAY_APP_ID: '', ALIPAY_PRIVATE_KEY: '', ALIPAY_PUBLIC_KEY: '' }));
+    expect(partial).toMatchObject({ usable: true, channels: { alipay: 'unverifiable', wechat: 'configured' } });
+    const none = await builtinReport(tdb.database, loadConfig({}));
+    expect(none).toMatchObject({ usable: false, firstToFix: { code: 'no_verifiable_channel' }, channels: { alipay: 'unverifiable', wechat: 'unverifiable', epay: 'unverifiable' } });
   });
 });
 

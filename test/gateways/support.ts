@@ -10,6 +10,7 @@ import type { Channel } from '../../src/domain/verdicts.ts';
 import type { HttpClient, HttpResponse } from '../../src/net/types.ts';
 import type { GatewayAnswer, SandboxContext, SandboxTrade, SandboxWorld } from '../../src/sandbox/types.ts';
 import { sandboxApp } from '../../src/sandbox/app.ts';
+import { LOOPBACK } from '../support/remote.ts';
 
 export { keys };
 
@@ -50,7 +51,7 @@ export function inProcessHttp(app: Hono): HttpClient {
         ...(req.headers ? { headers: req.headers } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
         signal: req.signal,
-      });
+      }, LOOPBACK); // the sandbox answers loopback clients only
       const headers: Record<string, string> = {};
       res.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
       return { status: res.status, headers, body: await res.text(), attempts: 1, ms: 0 };

@@ -7,6 +7,7 @@ import { auditLog } from '../../src/db/schema.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { LOOPBACK } from '../support/remote.ts';
 
 let tdb: TestDatabase;
 let svc: Services;
@@ -15,7 +16,7 @@ let token: string;
 
 beforeAll(async () => {
   tdb = await testDatabase();
-  svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 3, stock: 2 }));
+  svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 3, stock: 2 }), { SANDBOX: 'on' });
   app = createApp(svc);
   token = (await createAgent(svc, 'test agent')).token;
 });
@@ -69,10 +70,12 @@ describe('customer check (security)', () => {
     expect(await wrong.text()).toBe(await unknown.text());
   });
 
-  it('a wrong secret writes nothing and issues nothing', async () => {
-    const before = (await svc.database.db.select().from(auditLog)).length;
+  it('a wrong secret issues nothing; it leaves one audit row (issue 10: guesses leave a trace), without the secret', async () => {
+    const before = await svc.database.db.select().from(auditLog);
     await check('K2026112200003', { secret: '1111' });
-    expect((await svc.database.db.select().from(auditLog)).length).toBe(before);
+    const added = (await svc.database.db.select().from(auditLog)).slice(before.length);
+    expect(added.map((r) => [r.action, r.orderNo])).toEqual([['verification_failed', 'K2026112200003']]);
+    expect(JSON.stringify(added)).not.toContain('1111');
   });
 });
 
@@ -92,9 +95,10 @@ describe('bad input gets problem+json, never a 500', () => {
     expect(problem).toMatchObject({ status, code: expect.stringMatching(/^invalid_/) });
   });
 
-  it('a body that is not JSON at all', async () => {
+  it('a body that is not JSON at all (415 since issue 10)', async () => {
     const res = await check('K2026112200003', 'secret=8462', { 'content-type': 'text/plain' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(415);
+    expect((await res.json()).code).toBe('unsupported_media_type');
   });
 
   it('an unknown route', async () => {
@@ -136,10 +140,14 @@ describe('agent diagnose', () => {
 });
 
 describe('ops', () => {
-  it('healthz reports the database', async () => {
+  it('healthz tells anyone the status and nothing else; an agent also gets the database (issue 10 item 8)', async () => {
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', database: { ok: true } });
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const wrong = await app.request('/healthz', { headers: { authorization: 'Bearer od_notatokennotatokennotatoken' } });
+    expect(await wrong.json()).toEqual({ status: 'ok' });
+    const agent = await app.request('/healthz', { headers: { authorization: `Bearer ${token}` } });
+    expect(await agent.json()).toMatchObject({ status: 'ok', database: { ok: true, kind: svc.database.kind } });
   });
 
   it('openapi.json declares the API', async () => {
@@ -149,8 +157,8 @@ describe('ops', () => {
     );
   });
 
-  it('the sandbox publishes its credentials', async () => {
-    const creds = await (await app.request('http://localhost:8787/sandbox/credentials')).json();
+  it('the sandbox publishes its credentials (to loopback clients: test/sandbox/public.test.ts)', async () => {
+    const creds = await (await app.request('http://localhost:8787/sandbox/credentials', {}, LOOPBACK)).json();
     expect(creds.alipay.gateway).toBe('http://localhost:8787/sandbox/alipay/gateway.do');
     expect(creds.wechatpay.platformPublicKey).toContain('BEGIN PUBLIC KEY');
     expect(creds.epay).toHaveProperty('pid');

@@ -47,7 +47,7 @@ describe.skipIf(!POSTGRES_URL)('a sweeper killed mid-batch', () => {
   it('leaves its claims to expire, and the next sweeper finishes the work with nothing twice and nothing lost', async () => {
     const child = spawn(process.execPath, [CLI, 'sweep', '--json'], {
       env: {
-        PATH: process.env.PATH, DATABASE_URL: url, CARD_KEY_SECRET: cardKeySecret, SWEEP_LEASE_SECONDS: String(LEASE_SECONDS),
+        PATH: process.env.PATH, DATABASE_URL: url, CARD_KEY_SECRET: cardKeySecret, SWEEP_LEASE_SECONDS: String(LEASE_SECONDS), SANDBOX: 'on',
         // slow enough to be caught in the middle: 300 orders at 40/s take ~7 s
         SWEEP_RATE_LIMIT: '40', SWEEP_CONCURRENCY: '8', SANDBOX_LATENCY_MS: '50', CHECKER_TIMEOUT_MS: '20000',
       },

@@ -25,7 +25,7 @@ export function movableClock(start: string | Date): Clock {
   };
 }
 
-/** Services over a freshly loaded world; `clock` null = the real clock. */
+/** Services over a freshly loaded world, its gateways played by the sandbox (SANDBOX=on); `clock` null = the real clock. */
 export async function sweepServices(
   database: Database,
   world: Record<string, unknown>,
@@ -36,7 +36,7 @@ export async function sweepServices(
   await truncateAll(database);
   const config = loadConfig({
     CARD_KEY_SECRET: opts.cardKeySecret ?? newMasterKey(), CHECKER_TIMEOUT_MS: '2000', RATE_LIMITS: 'off',
-    SWEEP_INTERVAL: 'off', SWEEP_RATE_LIMIT: '1000', ...opts.env,
+    SWEEP_INTERVAL: 'off', SWEEP_RATE_LIMIT: '1000', SANDBOX: 'on', ...opts.env,
   });
   const svc = await createServices(config, { database, migrated: true, ...(opts.clock ? { now: opts.clock.now } : {}) });
   await loadWorld(svc, parsed.scenario);

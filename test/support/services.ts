@@ -6,13 +6,16 @@ import { createServices, type Services } from '../../src/services.ts';
 import { loadWorld } from '../../src/world/load.ts';
 import { parseScenario, type World } from '../../src/world/schema.ts';
 
-/** Services on a test database with a fixed clock, the sandbox upstreams and the given world loaded. */
+/**
+ * Services on a test database with a fixed clock, the sandbox upstreams (sandbox mode, unless `env`
+ * says SANDBOX: 'off') and the given world loaded.
+ */
 export async function servicesWithWorld(database: Database, world: unknown, env: Env = {}): Promise<Services> {
   const parsed = parseScenario({ name: 'test', checks: [], ...(world as object) });
   if (!parsed.ok) throw new Error(`bad test world: ${parsed.error}`);
   const w: World = parsed.scenario;
   await truncateAll(database);
-  const config = loadConfig({ CARD_KEY_SECRET: newMasterKey(), CHECKER_TIMEOUT_MS: '2000', RATE_LIMITS: 'off', ...env });
+  const config = loadConfig({ CARD_KEY_SECRET: newMasterKey(), CHECKER_TIMEOUT_MS: '2000', RATE_LIMITS: 'off', SANDBOX: 'on', ...env });
   const fixed = new Date(w.now);
   const svc = await createServices(config, { database, migrated: true, now: () => new Date(fixed) });
   await loadWorld(svc, w);

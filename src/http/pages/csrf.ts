@@ -10,6 +10,7 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { digestsEqual } from '../../crypto/secret-box.ts';
+import { overHttps } from '../client-ip.ts';
 
 export const CSRF_COOKIE = 'od_csrf';
 export const CSRF_FIELD = 'csrf';
@@ -26,7 +27,7 @@ export function csrfToken(c: Context): string {
   if (held && TOKEN_PATTERN.test(held)) return held;
   const token = newToken();
   setCookie(c, CSRF_COOKIE, token, {
-    httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:',
+    httpOnly: true, sameSite: 'Strict', path: '/', secure: overHttps(c),
   });
   return token;
 }

@@ -1,4 +1,5 @@
 /** The lookup form: order number (or the gateway's transaction number) and the query secret. */
+import { QUERY_SECRET_MAX } from '../schemas.ts';
 import { CsrfField, Notice } from './layout.tsx';
 import { strings, withLang, type Lang } from './strings.ts';
 
@@ -31,7 +32,7 @@ export function LookupForm(p: LookupProps) {
           <label for="secret">{t.secret}</label>
           {/* with the order number pre-filled (the buyer's email links here), the secret is what is left to type */}
           <input
-            id="secret" name="secret" type="password" required maxlength={64} autocomplete="off" aria-describedby="secret-hint"
+            id="secret" name="secret" type="password" required maxlength={QUERY_SECRET_MAX} autocomplete="off" aria-describedby="secret-hint"
             autofocus={!!p.orderNo}
           />
           <p id="secret-hint" class="hint">{t.secretHint}</p>

@@ -17,6 +17,7 @@ import { tickets } from '../../db/schema.ts';
 import type { Services } from '../../services.ts';
 import type { AppEnv } from '../env.ts';
 import { clientIp } from '../client-ip.ts';
+import { isQuerySecret } from '../schemas.ts';
 import { Answer, type AnswerProps } from './answer.tsx';
 import { loadAnswer, ticketView } from './answer-model.ts';
 import { csrfOk, csrfToken } from './csrf.ts';
@@ -31,12 +32,15 @@ export interface PageOptions {
   support?: SupportChannel;
 }
 
-const PAGE_PATHS = ['/', '/lookup', '/order', '/reveal', '/feedback', '/ticket'];
-const MAX_INPUT = 64;
+const POST_PATHS = ['/lookup', '/reveal', '/feedback'];
+const GET_PATHS = ['/', '/order', '/ticket'];
+const PAGE_PATHS = [...GET_PATHS, ...POST_PATHS];
+/** the page's forms carry three short fields */
+const PAGE_BODY_LIMIT = 8 * 1024;
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
-type Status = 200 | 400 | 401 | 403 | 404 | 429;
+type Status = 200 | 400 | 401 | 403 | 404 | 405 | 413 | 429;
 
 export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOptions = {}): void {
   const support = opts.support ?? DEFAULT_SUPPORT;
@@ -45,7 +49,12 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
 
   for (const p of [...PAGE_PATHS, '/assets/*']) app.use(p, pageSecureHeaders);
   for (const p of PAGE_PATHS) app.use(p, noStore);
-  for (const p of PAGE_PATHS) app.post(p, bodyLimit({ maxSize: 8 * 1024 }));
+  // an over-long form is answered with the page, before a byte more is read
+  const pageBodyLimit = bodyLimit({
+    maxSize: PAGE_BODY_LIMIT,
+    onError: (c) => lookupPage(c, 413, langOf(c.req.query('lang')), strings(langOf(c.req.query('lang'))).tooLong),
+  });
+  for (const p of PAGE_PATHS) app.post(p, pageBodyLimit);
 
   const render = (c: Context, status: Status, lang: Lang, title: string, switchPath: string, body: JSX.Element) =>
     c.html(
@@ -87,15 +96,19 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     const orderNo = typeof form.orderNo === 'string' ? form.orderNo.trim() : '';
     const secret = typeof form.secret === 'string' ? form.secret.trim() : '';
     if (!orderNo || !secret) return lookupPage(c, 400, lang, t.missingInput);
+    // what cannot be an order number or a secret (the API's rules) is no order: the same answer,
+    // decided before the limits and the lookup ever see it
+    if (!isOrderNo(orderNo) || !isQuerySecret(secret)) return lookupPage(c, 404, lang, t.failed);
     const ip = clientIp(c);
-    const wait = c.get('limits').lookup(ip, orderNo);
+    const limits = c.get('limits');
+    const wait = limits.lookup(ip);
     if (wait) {
       tooMany(c, wait);
       return lookupPage(c, 429, lang, t.rateLimited(wait));
     }
-    // unknown order and wrong secret: one answer (the order number is not echoed, so bodies match)
-    if (orderNo.length > MAX_INPUT || secret.length > MAX_INPUT) return lookupPage(c, 404, lang, t.failed);
-    const out = await customerCheck(svc, { orderNo, secret, ip });
+    // unknown order, wrong secret, a try the limits refused: one answer (the order number is not
+    // echoed, so bodies match)
+    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'page', log: console.warn });
     if (!out.ok) return lookupPage(c, 404, lang, t.failed);
     await startSession(c, svc, out.result.orderNo, out.result.id);
     return c.redirect(withLang('/order', lang), 303);
@@ -113,7 +126,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     const lang = langOf(c.req.query('lang'));
     const t = strings(lang);
     const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
-    const fail = (status: 401 | 403 | 429, message: string) =>
+    const fail = (status: 401 | 403 | 404 | 429, message: string) =>
       wantsJson ? c.json({ message }, status) : lookupPage(c, status, lang, message);
     const form = await c.req.parseBody();
     if (!csrfOk(c, form.csrf)) return fail(403, t.csrf);
@@ -126,9 +139,13 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
       tooMany(c, wait);
       return fail(429, t.rateLimited(wait));
     }
-    const slot = typeof form.slot === 'string' && /^\d{1,4}$/.test(form.slot) ? Number(form.slot) : undefined;
-    const revealed = await revealKeys(svc, { lookup: loaded.lookup, ip, diagnosisId: session.diagnosisId, via: 'page' });
-    const shown = revealed.filter((k) => slot === undefined || k.slot === slot);
+    // one key (the buttons name their slot) or, without a slot, all of them; a slot the order does
+    // not hold reveals nothing and is audited as nothing
+    const asked = form.slot;
+    const slot = asked === undefined ? undefined : typeof asked === 'string' && /^[1-9]\d{0,3}$/.test(asked) ? Number(asked) : NaN;
+    if (Number.isNaN(slot)) return fail(404, t.noSuchKey);
+    const shown = await revealKeys(svc, { lookup: loaded.lookup, ip, diagnosisId: session.diagnosisId, via: 'page', slot });
+    if (slot !== undefined && shown.length === 0) return fail(404, t.noSuchKey);
     if (wantsJson) return c.json({ keys: shown.map((k) => ({ slot: k.slot, secret: k.secret })) }, 200);
     const bySlot = new Map(shown.map((k) => [k.slot, k.secret]));
     const keys = loaded.model.keys.map((k) => (bySlot.has(k.slot) ? { ...k, secret: bySlot.get(k.slot) } : k));
@@ -167,4 +184,12 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     if (!row) return render(c, 404, lang, title, '/', <TicketPage lang={lang} />);
     return render(c, 200, lang, title, `/ticket?no=${encodeURIComponent(no)}`, <TicketPage lang={lang} orderNo={row.orderNo} ticket={ticketView(row)} />);
   });
+
+  // a page path asked with another method: the page, 405 and Allow (never JSON to a browser)
+  const wrongMethod = (allow: string) => (c: Context) => {
+    c.header('allow', allow);
+    return lookupPage(c, 405, langOf(c.req.query('lang')));
+  };
+  for (const p of POST_PATHS) app.all(p, wrongMethod('POST'));
+  for (const p of GET_PATHS) app.all(p, wrongMethod('GET, HEAD'));
 }

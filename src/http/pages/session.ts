@@ -3,12 +3,14 @@
  * the ticket status work without re-typing the query secret. The cookie holds the order number,
  * the diagnosis the buyer was shown and an expiry, signed with HMAC-SHA256 (Web Crypto) under a key
  * derived from the services' secret box; it never holds the secret or a card key. HttpOnly and
- * SameSite=Strict, so scripts cannot read it and other sites cannot ride on it.
+ * SameSite=Strict, so scripts cannot read it and other sites cannot ride on it; Secure whenever the
+ * buyer came over https (behind a TLS proxy too, with TRUST_PROXY=on).
  */
 import type { Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { digestsEqual } from '../../crypto/secret-box.ts';
 import type { Services } from '../../services.ts';
+import { overHttps } from '../client-ip.ts';
 
 export const SESSION_COOKIE = 'od_session';
 export const SESSION_TTL_MS = 15 * 60_000;
@@ -61,12 +63,10 @@ export async function decodeSession(svc: Services, value: string | undefined): P
   return { orderNo: unb64url(no), diagnosisId, expiresAt };
 }
 
-const secureFor = (c: Context) => new URL(c.req.url).protocol === 'https:';
-
 export async function startSession(c: Context, svc: Services, orderNo: string, diagnosisId: string): Promise<void> {
   const expiresAt = svc.now().getTime() + SESSION_TTL_MS;
   setCookie(c, SESSION_COOKIE, await encodeSession(svc, { orderNo, diagnosisId, expiresAt }), {
-    httpOnly: true, sameSite: 'Strict', path: '/', secure: secureFor(c), maxAge: SESSION_TTL_MS / 1000,
+    httpOnly: true, sameSite: 'Strict', path: '/', secure: overHttps(c), maxAge: SESSION_TTL_MS / 1000,
   });
 }
 

@@ -1,11 +1,18 @@
 /** POST /api/v1/agent/orders/{orderNo}/diagnose: one-click diagnosis for agents (bearer token). */
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { diagnose } from '../../engine/diagnose.ts';
 import { resolveOrder } from '../../engine/resolve.ts';
-import { authenticateAgent } from '../../engine/agents.ts';
 import type { AppEnv } from '../env.ts';
-import { problem, problemSchema } from '../problem.ts';
+import { agentAuth } from '../agent-auth.ts';
+import { apiBodyLimit, jsonOnly } from '../body.ts';
+import { problemSchema } from '../problem.ts';
 import { diagnoseBody, diagnoseResponse, orderNoParam } from '../schemas.ts';
+
+const problemContent = { 'application/problem+json': { schema: problemSchema } };
+
+// who first: a request without a valid token is answered before its body is read (a tuple, so
+// the handler's context knows the agent)
+const middleware: [typeof agentAuth, typeof apiBodyLimit, typeof jsonOnly] = [agentAuth, apiBodyLimit, jsonOnly];
 
 const route = createRoute({
   method: 'post',
@@ -13,20 +20,25 @@ const route = createRoute({
   tags: ['agent'],
   summary: 'Diagnose an order with every checker\'s evidence; apply the suggested action with apply: true',
   security: [{ agentToken: [] }],
+  middleware,
   request: { params: orderNoParam, body: { content: { 'application/json': { schema: diagnoseBody } }, required: false } },
   responses: {
     200: { description: 'The diagnosis', content: { 'application/json': { schema: diagnoseResponse } } },
-    400: { description: 'Bad input', content: { 'application/problem+json': { schema: problemSchema } } },
-    401: { description: 'Missing or invalid token', content: { 'application/problem+json': { schema: problemSchema } } },
+    400: { description: 'Bad input', content: problemContent },
+    401: {
+      description: 'Missing or invalid token',
+      headers: z.object({ 'www-authenticate': z.string().openapi({ example: 'Bearer realm="order-doctor", error="invalid_token"' }) }),
+      content: problemContent,
+    },
+    413: { description: 'The body is over the limit (a few KB)', content: problemContent },
+    415: { description: 'The body is not JSON', content: problemContent },
   },
 });
 
 export function mountDiagnose(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const svc = c.get('svc');
-    const token = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim() ?? '';
-    const agent = token ? await authenticateAgent(svc, token) : null;
-    if (!agent) return problem(c, 'unauthorized') as never;
+    const agent = c.get('agent');
     const { orderNo } = c.req.valid('param');
     const body = (c.req.valid('json') as { apply?: boolean } | undefined) ?? {};
     const lookup = await resolveOrder(svc, orderNo);

@@ -38,13 +38,16 @@ describe.skipIf(!MARIADB)('dujiaoka: the buyer finds their order', () => {
     expect(row).toMatchObject({ status: 4, info: 'DJ-KEY-0001', trade_no: '2026112222001400000001' });
   });
 
-  it('a wrong 查询密码 and an unknown order get the same answer, and nothing is written anywhere', async () => {
+  it('a wrong 查询密码 and an unknown order get the same answer; nothing is written but the failed guess\'s audit row', async () => {
     const wrong = await customerCheck(svc, { orderNo: 'ABCD1234EFGH5678', secret: 'pw-0000' });
     const unknown = await customerCheck(svc, { orderNo: 'ZZZZ1234EFGH5678', secret: 'pw-8462' });
     expect(wrong).toEqual({ ok: false, error: 'verification_failed' });
     expect(unknown).toEqual(wrong);
     expect(await orderRow(h.shop, 'ABCD1234EFGH5678')).toMatchObject({ status: 1, info: null, trade_no: '' });
-    expect(await svc.database.db.select().from(auditLog)).toEqual([]);
+    // issue 10: a failed verification of an existing order is audited (never the secret tried)
+    const rows = await svc.database.db.select().from(auditLog);
+    expect(rows.map((r) => [r.action, r.orderNo])).toEqual([['verification_failed', 'ABCD1234EFGH5678']]);
+    expect(JSON.stringify(rows)).not.toContain('pw-0000');
   });
 
   it('an order without a 查询密码 opens with its email, whatever its case, and with nothing else', async () => {
