@@ -5,28 +5,17 @@
  * slot the order holds; behind a TLS proxy (TRUST_PROXY=on) cookies are Secure and the caller is
  * the proxy's last hop.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { auditLog, diagnoses } from '../../src/db/schema.ts';
 import { createBuyerLimits } from '../../src/http/rate-limits.ts';
-import type { Services } from '../../src/services.ts';
-import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { servicesWithWorld } from '../support/services.ts';
-import { BROWSER_WORLD, Browser, ORDERS, pageApp, pageServices } from './support.ts';
+import { testDatabase } from '../support/db.ts';
+import { BROWSER_WORLD, Browser, ORDERS, pageApp, pageSuite } from './support.ts';
 
-let tdb: TestDatabase;
-let svc: Services;
+const suite = pageSuite();
 
-beforeAll(async () => {
-  tdb = await testDatabase();
-  svc = await pageServices(tdb.database);
-});
-afterAll(async () => {
-  await svc?.close();
-  await tdb?.drop();
-});
-
-const auditRows = (action: string) => svc.database.db.select().from(auditLog).where(and(eq(auditLog.action, action)));
+const auditRows = (action: string) => suite.svc.database.db.select().from(auditLog).where(and(eq(auditLog.action, action)));
 
 describe('input that is no order number or secret (security)', () => {
   const bad: [string, string, string][] = [
@@ -42,8 +31,8 @@ describe('input that is no order number or secret (security)', () => {
 
   it.each(bad)('%s: the page says "no match" at once, in HTML, and nothing is looked up or counted', async (_name, orderNo, secret) => {
     const limits = createBuyerLimits(true, () => 1_000_000);
-    const b = new Browser(pageApp(svc, limits));
-    const diagnosesBefore = (await svc.database.db.select().from(diagnoses)).length;
+    const b = new Browser(pageApp(suite.svc, limits));
+    const diagnosesBefore = (await suite.svc.database.db.select().from(diagnoses)).length;
     const started = performance.now();
     const res = await b.post('/lookup', { csrf: await b.csrf(), orderNo, secret });
     expect(res.status).toBe(404);
@@ -52,28 +41,28 @@ describe('input that is no order number or secret (security)', () => {
     expect(html).toContain('订单号与查询密码不匹配');
     expect(html).not.toContain('\u0000');
     expect(performance.now() - started).toBeLessThan(500); // decided before any lookup
-    expect((await svc.database.db.select().from(diagnoses)).length).toBe(diagnosesBefore);
+    expect((await suite.svc.database.db.select().from(diagnoses)).length).toBe(diagnosesBefore);
     // the limiter was never asked: this source still has all its lookups
     for (let i = 0; i < 30; i++) expect(limits.lookup('unknown')).toBe(0);
   });
 
   it('many bad posts do not use up the source\'s lookups', async () => {
     const limits = createBuyerLimits(true, () => 1_000_000);
-    const b = new Browser(pageApp(svc, limits));
+    const b = new Browser(pageApp(suite.svc, limits));
     const csrf = await b.csrf();
     for (let i = 0; i < 40; i++) expect((await b.post('/lookup', { csrf, orderNo: `K\u0000${i}`, secret: '1' })).status).toBe(404);
     expect((await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret)).status).toBe(303);
   });
 
   it('the bad answer is the same page a wrong secret gets', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     const nul = await (await b.lookup(`${ORDERS.delivered.no}\u0000`, ORDERS.delivered.secret)).text();
     const wrong = await (await b.lookup(ORDERS.delivered.no, '0000')).text();
     expect(nul).toBe(wrong);
   });
 
   it('an over-long body is 413 with the page, not JSON', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     const res = await b.post('/lookup', { csrf: await b.csrf(), orderNo: 'K'.repeat(9000), secret: '1' });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -81,7 +70,7 @@ describe('input that is no order number or secret (security)', () => {
   });
 
   it('a wrong method on a page path is 405 with the page and Allow', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     const get = await b.get('/lookup');
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
@@ -94,7 +83,7 @@ describe('input that is no order number or secret (security)', () => {
 
 describe('reveal names only a slot the order holds', () => {
   it('a slot the buyer does not hold reveals and audits nothing', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret);
     const before = (await auditRows('keys_revealed')).length;
     for (const slot of ['2', '0', '9999', 'x']) {
@@ -108,7 +97,7 @@ describe('reveal names only a slot the order holds', () => {
   });
 
   it('the slot revealed is the slot audited', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret);
     const before = (await auditRows('keys_revealed')).length;
     const res = await b.post('/reveal', { csrf: await b.csrf(), slot: '1' }, { accept: 'application/json' });
@@ -124,7 +113,7 @@ describe('behind a TLS-terminating proxy (TRUST_PROXY)', () => {
   const cookieLines = (res: Response) => res.headers.getSetCookie();
 
   it('without TRUST_PROXY, forwarded headers are ignored: no Secure on plain http, the socket is the caller', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     const res = await b.get('/', { 'x-forwarded-proto': 'https' });
     expect(cookieLines(res).find((l) => l.startsWith('od_csrf='))).not.toMatch(/;\s*Secure/i);
   });

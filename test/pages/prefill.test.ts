@@ -2,23 +2,11 @@
  * The link in the buyer's email (`/?orderNo=...`) lands on the lookup form with the order number
  * filled in and the query password still to type; anything that is not an order number is ignored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../src/services.ts';
+import { describe, expect, it } from 'vitest';
 import { checkPageLink } from '../../src/mail/outbox.ts';
-import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { Browser, ORDERS, pageApp, pageServices } from './support.ts';
+import { Browser, ORDERS, pageApp, pageSuite } from './support.ts';
 
-let tdb: TestDatabase;
-let svc: Services;
-
-beforeAll(async () => {
-  tdb = await testDatabase();
-  svc = await pageServices(tdb.database);
-});
-afterAll(async () => {
-  await svc?.close();
-  await tdb?.drop();
-});
+const suite = pageSuite();
 
 const orderInput = (html: string) => /<input id="orderNo"[^>]*>/.exec(html)?.[0] ?? '';
 const secretInput = (html: string) => /<input[^>]*id="secret"[^>]*>/.exec(html)?.[0] ?? '';
@@ -26,7 +14,7 @@ const secretInput = (html: string) => /<input[^>]*id="secret"[^>]*>/.exec(html)?
 describe('lookup page prefill', () => {
   it('pre-fills the order number from the email link and focuses the query password', async () => {
     const link = new URL(checkPageLink('http://localhost', ORDERS.callbackLost.no));
-    const res = await new Browser(pageApp(svc)).get(`${link.pathname}${link.search}`);
+    const res = await new Browser(pageApp(suite.svc)).get(`${link.pathname}${link.search}`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(orderInput(html)).toContain(`value="${ORDERS.callbackLost.no}"`);
@@ -38,7 +26,7 @@ describe('lookup page prefill', () => {
   });
 
   it('ignores anything that is not an order number', async () => {
-    const b = new Browser(pageApp(svc));
+    const b = new Browser(pageApp(suite.svc));
     for (const q of ['%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E', 'abc', 'K2026 1122', 'x'.repeat(65), '']) {
       const html = await (await b.get(`/?orderNo=${q}`)).text();
       expect(orderInput(html), q).toContain('value=""');
@@ -48,7 +36,7 @@ describe('lookup page prefill', () => {
   });
 
   it('still never takes the query password from a URL', async () => {
-    const html = await (await new Browser(pageApp(svc)).get(`/?orderNo=${ORDERS.callbackLost.no}&secret=${ORDERS.callbackLost.secret}`)).text();
+    const html = await (await new Browser(pageApp(suite.svc)).get(`/?orderNo=${ORDERS.callbackLost.no}&secret=${ORDERS.callbackLost.secret}`)).text();
     expect(html).not.toContain(ORDERS.callbackLost.secret);
   });
 });

@@ -1,5 +1,7 @@
 /** The buyer's page on a test database: the browser-test world, the app with the page mounted, and a cookie jar. */
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
+import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { createApp } from '../../src/http/app.ts';
 import { extendApp } from '../../src/http/extensions.ts';
 import { createBuyerLimits, type BuyerLimits } from '../../src/http/rate-limits.ts';
@@ -78,4 +80,24 @@ export class Browser {
   async lookup(no: string, secret: string, lang = ''): Promise<Response> {
     return this.post(`/lookup${lang}`, { csrf: await this.csrf(), orderNo: no, secret });
   }
+}
+
+/** A suite's page services on a test database of its own, made before its tests and dropped after. */
+export function pageSuite(): { readonly svc: Services } {
+  let tdb: TestDatabase | undefined;
+  let svc: Services | undefined;
+  beforeAll(async () => {
+    tdb = await testDatabase();
+    svc = await pageServices(tdb.database);
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await tdb?.drop();
+  });
+  return {
+    get svc() {
+      if (!svc) throw new Error('the page services are made in beforeAll');
+      return svc;
+    },
+  };
 }
