@@ -73,7 +73,7 @@ describe('customer check (security)', () => {
   it('a wrong secret issues nothing; it leaves one audit row (issue 10: guesses leave a trace), without the secret', async () => {
     const before = await svc.database.db.select().from(auditLog);
     await check('K2026112200003', { secret: '1111' });
-    const added = (await svc.database.db.select().from(auditLog)).slice(before.length);
+    const added = (await svc.database.db.select().from(auditLog).orderBy(auditLog.id)).slice(before.length);
     expect(added.map((r) => [r.action, r.orderNo])).toEqual([['verification_failed', 'K2026112200003']]);
     expect(JSON.stringify(added)).not.toContain('1111');
   });

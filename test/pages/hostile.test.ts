@@ -15,7 +15,7 @@ import { BROWSER_WORLD, Browser, ORDERS, pageApp, pageSuite } from './support.ts
 
 const suite = pageSuite();
 
-const auditRows = (action: string) => suite.svc.database.db.select().from(auditLog).where(and(eq(auditLog.action, action)));
+const auditRows = (action: string) => suite.svc.database.db.select().from(auditLog).where(and(eq(auditLog.action, action))).orderBy(auditLog.id);
 
 describe('input that is no order number or secret (security)', () => {
   const bad: [string, string, string][] = [
