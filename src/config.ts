@@ -27,6 +27,10 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** base64 of 32 random bytes; demo mode generates one into DATA_DIR */
   CARD_KEY_SECRET: z.string().optional(),
+  /** older master keys, comma-separated base64: still read, never written (`keys rotate` moves their values to CARD_KEY_SECRET) */
+  CARD_KEY_SECRETS_OLD: z.string().optional(),
+  /** the key the keyed hashes are made with (query secrets, agent tokens, card uniqueness): never changes; default CARD_KEY_SECRET */
+  CARD_KEY_HASH_SECRET: z.string().optional(),
   SANDBOX_LATENCY_MS: intFrom(0, 0, 120_000),
   SWEEP_INTERVAL: z.string().default('1m').pipe(duration),
   /** gateway queries per second per channel, one limit for every sweeper on the database */
@@ -127,6 +131,10 @@ export interface Config {
   port: number;
   host: string;
   cardKeySecret?: string;
+  /** older card-key master keys, still read (CARD_KEY_SECRETS_OLD) */
+  cardKeySecretsOld: string[];
+  /** the keyed hashes' key (CARD_KEY_HASH_SECRET); undefined: CARD_KEY_SECRET */
+  cardKeyHashSecret?: string;
   sandboxLatencyMs: number;
   sweepIntervalMs: number | null;
   sweepRateLimit: number;
@@ -203,6 +211,31 @@ function mailConfig(e: z.output<typeof envSchema>): Config['mail'] {
   return { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, includeKeys: e.MAIL_INCLUDE_KEYS === 'on' };
 }
 
+/** CARD_KEY_SECRETS_OLD: comma-separated keys, each base64 of 32 bytes (blank entries ignored). */
+function cardKeyList(v: string | undefined): string[] {
+  const keys = (v ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const bad = keys.findIndex((k) => Buffer.from(k, 'base64').length !== 32);
+  if (bad >= 0) throw new ConfigError(`CARD_KEY_SECRETS_OLD: key ${bad + 1}: expected base64 of 32 bytes`);
+  return keys;
+}
+
+/**
+ * Older keys and the hash key only next to a current key; and while older keys are configured the
+ * hash key must be named: it is the key the stored hashes were made with (the first CARD_KEY_SECRET),
+ * which a new CARD_KEY_SECRET must not silently replace.
+ */
+function cardKeyRotation(e: z.output<typeof envSchema>, old: string[]): void {
+  if (e.CARD_KEY_HASH_SECRET !== undefined && Buffer.from(e.CARD_KEY_HASH_SECRET, 'base64').length !== 32) {
+    throw new ConfigError('CARD_KEY_HASH_SECRET: expected base64 of 32 bytes');
+  }
+  if (!e.CARD_KEY_SECRET && (old.length || e.CARD_KEY_HASH_SECRET)) {
+    throw new ConfigError(`CARD_KEY_SECRET: required when ${old.length ? 'CARD_KEY_SECRETS_OLD' : 'CARD_KEY_HASH_SECRET'} is set`);
+  }
+  if (old.length && !e.CARD_KEY_HASH_SECRET) {
+    throw new ConfigError('CARD_KEY_HASH_SECRET: required when CARD_KEY_SECRETS_OLD is set (the key the stored hashes were made with: the first CARD_KEY_SECRET)');
+  }
+}
+
 /** Groups of settings that must be given together or not at all. */
 function group<T>(name: string, values: Record<string, string | undefined>, build: () => T): T | null {
   const given = Object.entries(values).filter(([, v]) => v !== undefined && v !== '');
@@ -226,12 +259,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.CARD_KEY_SECRET !== undefined && Buffer.from(e.CARD_KEY_SECRET, 'base64').length !== 32) {
     throw new ConfigError('CARD_KEY_SECRET: expected base64 of 32 bytes');
   }
+  const cardKeySecretsOld = cardKeyList(e.CARD_KEY_SECRETS_OLD);
+  cardKeyRotation(e, cardKeySecretsOld);
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     port: e.PORT,
     host: e.HOST,
     cardKeySecret: e.CARD_KEY_SECRET,
+    cardKeySecretsOld,
+    cardKeyHashSecret: e.CARD_KEY_HASH_SECRET,
     sandboxLatencyMs: e.SANDBOX_LATENCY_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL,
     sweepRateLimit: e.SWEEP_RATE_LIMIT,
