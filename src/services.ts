@@ -13,6 +13,7 @@ import { migrateDatabase } from './db/migrate.ts';
 import { settings } from './db/schema.ts';
 import { eq } from 'drizzle-orm';
 import { createSecretBox, newMasterKey, type SecretBox } from './crypto/secret-box.ts';
+import { checkHashKey } from './crypto/hash-key-check.ts';
 import type { Channel } from './domain/verdicts.ts';
 import type { PaymentGateway } from './gateways/types.ts';
 import type { SupplierClient } from './suppliers/types.ts';
@@ -26,6 +27,9 @@ import type { SandboxContext } from './sandbox/types.ts';
 import type { ShopCredentials, ShopPort } from './shops/port.ts';
 import { createBuiltinShop } from './shops/builtin/index.ts';
 import { openDujiaokaShop } from './shops/dujiaoka/index.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import type { UpstreamCall } from './net/http-client.ts';
 
 export interface Services {
   config: Config;
@@ -44,6 +48,10 @@ export interface Services {
   sandboxUrl: string | null;
   /** true when the card-key master secret was generated for the demo */
   demoSecret: boolean;
+  /** structured logs (observability/logger.ts): JSON lines in serve, warnings as plain lines in the CLI */
+  logger: Logger;
+  /** this process's Prometheus registry and its series (observability/metrics.ts) */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -54,15 +62,33 @@ export interface ServiceOptions {
   database?: Database;
   /** skip migrations (the caller already applied them) */
   migrated?: boolean;
+  /** where logs go; default: warnings and errors as plain lines on stderr (the CLI's habit) */
+  logger?: Logger;
+  /** add prom-client's process and Node.js series to the metrics (serve) */
+  processMetrics?: boolean;
 }
 
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const database = opts.database ?? (await openConfiguredDatabase(config));
   if (!opts.migrated) await migrateDatabase(database);
   const { secret, generated } = masterSecret(config);
-  const box = await createSecretBox(secret);
+  // CARD_KEY_SECRET seals, older keys still open, the hash key never changes (crypto/secret-box.ts)
+  const box = await createSecretBox({ current: secret, old: config.cardKeySecretsOld, hash: config.cardKeyHashSecret });
+  await checkHashKey(database, box, config.cardKeyHashSecret !== undefined).catch(async (err) => {
+    if (!opts.database) await database.close();
+    throw err;
+  });
   const now = opts.now ?? (() => new Date());
-  const factory = createGatewayFactory({ now, circuitBreaker: config.circuitBreaker });
+  const logger = opts.logger ?? createLogger({ format: 'lines' });
+  const metrics = createMetrics({ database, now, processMetrics: opts.processMetrics });
+  const factory = createGatewayFactory({
+    now,
+    circuitBreaker: config.circuitBreaker,
+    observe: (call) => observeUpstream(logger, metrics, call),
+    onBreakerChange: (upstream, state) =>
+      logger.warn({ upstream, breaker: state }, state === 'open' ? `circuit opened: ${upstream} fails fast for a while` : `circuit closed: ${upstream} answers again`),
+  });
+  metrics.watchBreakers(() => factory.breakers());
 
   const shop = config.shop.kind === 'builtin'
     ? createBuiltinShop({ database, box })
@@ -101,6 +127,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     sandbox,
     sandboxUrl: listener?.baseUrl ?? null,
     demoSecret: generated,
+    logger,
+    metrics,
     async close() {
       await factory.close();
       await listener?.close();
@@ -108,6 +136,12 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       if (!opts.database) await database.close();
     },
   };
+}
+
+/** One upstream call: its latency in the histogram, and a debug line (with the request's id). */
+function observeUpstream(logger: Logger, metrics: Metrics, call: UpstreamCall): void {
+  metrics.upstream({ upstream: call.upstream, outcome: call.outcome, seconds: call.ms / 1000 });
+  logger.debug({ upstream: call.upstream, outcome: call.outcome, ms: call.ms, attempts: call.attempts, ...(call.status ? { status: call.status } : {}) }, 'upstream call');
 }
 
 /** Whether a scenario world was loaded into this database (world/load.ts writes the marker). */

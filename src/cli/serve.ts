@@ -1,5 +1,20 @@
+/**
+ * `order-doctor serve`: the HTTP server, the sweep and the mail dispatcher in one process.
+ *
+ * Output: a few plain start-up lines (the shop's notes, sandbox mode, the demo's agent token, the
+ * address it listens on), then only JSON log lines on stdout (observability/logger.ts).
+ *
+ * Shutdown (SIGTERM or SIGINT): stop accepting connections; let the requests in flight finish
+ * (at most SHUTDOWN_GRACE_MS, then their connections are cut); at the same time stop the sweep and
+ * the mail loops, a running sweep finishing the orders it is diagnosing, releasing them and letting
+ * go of the ones it claimed but had not started, the dispatcher finishing the email it is sending;
+ * then close the gateway pools, the sandbox, the shop's and our own database (releasing DATA_DIR);
+ * exit 0. A second signal exits at once (128 + its number); a shutdown that takes longer than
+ * SHUTDOWN_LIMIT_MS exits 1.
+ */
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
 import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -17,9 +32,14 @@ import { startSweepLoop } from '../jobs/schedule-loop.ts';
 import { sweepHealth } from '../jobs/run-record.ts';
 import { startMailLoop } from '../jobs/mail.ts';
 import { recoverDeliveries } from '../engine/recover.ts';
+import { createLogger, lineLogger, type Logger } from '../observability/logger.ts';
 
 /** How often `serve` sends the buyer emails waiting in the outbox. */
 const MAIL_INTERVAL_MS = 5_000;
+/** How long requests in flight get to finish after a shutdown signal before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+/** A shutdown still not done after this exits 1 (a database that hangs under the sweep). */
+const SHUTDOWN_LIMIT_MS = 30_000;
 
 const DEMO_WORLD = fileURLToPath(new URL('../../fixtures/demo-world.json', import.meta.url));
 
@@ -29,13 +49,14 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   const worldFile = values.world as string | undefined;
   const world = worldFile ? readWorld(worldFile) : undefined; // a bad file stops before anything is written
   const cfg = config();
+  const logger = createLogger({ format: 'json' });
   const database = await openConfiguredDatabase(cfg);
   let svc: Services;
   try {
     await migrateDatabase(database);
     // sandbox mode: SANDBOX=on, a world to serve, or the demo (../shared/spec/interfaces.md)
     const sandbox = cfg.sandbox || world !== undefined || (await servesAWorld(database, cfg));
-    svc = await createServices({ ...cfg, sandbox }, { database, migrated: true });
+    svc = await createServices({ ...cfg, sandbox }, { database, migrated: true, logger, processMetrics: true });
   } catch (err) {
     await database.close();
     throw err;
@@ -55,25 +76,70 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   for (const note of svc.shop.notes) console.log(note);
   if (svc.config.sandbox) console.log(sandboxNote(svc));
   // a crash between a shop's commit and ours left deliveries half-recorded: finish them first
-  if (svc.shop.separate) await recoverDeliveries(svc, { log: console.error });
+  if (svc.shop.separate) await recoverDeliveries(svc, { log: lineLogger(logger, { component: 'recover' }) });
   const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);
   const mails = svc.config.mail ? startMailLoop(svc, MAIL_INTERVAL_MS) : null;
   const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {
     console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}, shop: ${svc.shop.kind}${svc.sandbox ? ', sandbox upstreams' : ''}${svc.config.mail ? ', buyer emails on' : ''})`);
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      console.log('shutting down');
-      server.close(() => resolve());
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await sweeps?.stop();
-  await mails?.stop();
-  await closeAll(); // releases DATA_DIR for the next process
+  const signal = await firstSignal(logger);
+  const started = performance.now();
+  logger.info({ signal }, 'shutting down: no new connections; finishing requests in flight, the sweep and the mail in progress');
+  const limit = setTimeout(() => {
+    logger.error({ limitMs: SHUTDOWN_LIMIT_MS }, 'shutdown did not finish in time: exiting now');
+    process.exit(1);
+  }, SHUTDOWN_LIMIT_MS);
+  limit.unref();
+  const [drained] = await Promise.all([drain(server, SHUTDOWN_GRACE_MS), sweeps?.stop(), mails?.stop()]);
+  if (!drained) logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still in flight after the grace period were cut off');
+  await closeAll(); // the pools, the shop, the database: releases DATA_DIR for the next process
+  clearTimeout(limit);
+  logger.info({ ms: Math.round(performance.now() - started) }, 'stopped');
   return 0;
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM; a second one (an impatient operator, a supervisor's
+ * second word) exits at once, with 128 + its number as a shell would report it.
+ */
+function firstSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const on = (signal: NodeJS.Signals) => {
+      if (!received) {
+        received = true;
+        resolve(signal);
+        return;
+      }
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/**
+ * Stops accepting connections and resolves once every request in flight has been answered (true),
+ * or after `graceMs` with the connections still open cut (false). Keep-alive connections are closed
+ * as soon as they fall idle, so a client's open connection does not hold the shutdown up.
+ */
+function drain(server: ServerType, graceMs: number): Promise<boolean> {
+  const http = server as Server;
+  return new Promise((resolve) => {
+    let cut = false;
+    const idle = setInterval(() => http.closeIdleConnections?.(), 100);
+    const grace = setTimeout(() => {
+      cut = true;
+      http.closeAllConnections?.();
+    }, graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(grace);
+      resolve(!cut);
+    });
+    http.closeIdleConnections?.();
+  });
 }
 
 /**

@@ -141,6 +141,13 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
     };
   });
 
+  const outcome = applied.outcome;
+  svc.metrics.diagnosis({ verdict: outcome.verdict, action: outcome.action, actor: input.actor.kind });
+  svc.logger.info({
+    diagnosisId: id, orderNo: canonicalOrderNo(lookup), actor: input.actor.kind, verdict: outcome.verdict, action: outcome.action,
+    ...(outcome.suggested ? { suggested: outcome.suggested } : {}), ms: applied.row.durationMs, checkers: checkerTimes(findings),
+  }, 'diagnosis');
+
   return {
     id,
     orderNo: canonicalOrderNo(lookup),
@@ -157,4 +164,14 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
     startedAt: now.toISOString(),
     durationMs: applied.row.durationMs,
   };
+}
+
+/** Each checker's outcome for the log line: ok, time, and why not (never its evidence). */
+function checkerTimes(findings: Findings): Record<string, { ok: boolean; ms: number; error?: string }> {
+  const out: Record<string, { ok: boolean; ms: number; error?: string }> = {};
+  for (const name of ['migration', 'issuance', 'payment'] as const) {
+    const f = findings[name];
+    if (f) out[name] = f.ok ? { ok: true, ms: f.ms } : { ok: false, ms: f.ms, error: f.error };
+  }
+  return out;
 }

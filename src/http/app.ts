@@ -1,5 +1,5 @@
 /**
- * The HTTP application: JSON API (declared with @hono/zod-openapi), health, the OpenAPI document,
+ * The HTTP application: JSON API (declared with @hono/zod-openapi), health, metrics, the OpenAPI document,
  * the buyer's page and, in sandbox mode, the sandbox upstreams under /sandbox/.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -12,6 +12,9 @@ import { createBuyerLimits, type BuyerLimits } from './rate-limits.ts';
 import { mountCheck } from './routes/check.ts';
 import { mountDiagnose } from './routes/diagnose.ts';
 import { mountHealth } from './routes/health.ts';
+import { mountMetrics } from './routes/metrics.ts';
+import { clientIp } from './client-ip.ts';
+import { observeRequests } from '../observability/http.ts';
 
 export interface AppOptions {
   limits?: BuyerLimits;
@@ -32,6 +35,8 @@ export function createApp(svc: Services, opts: AppOptions = {}) {
       return problem(c, code, `${where}${issue?.message ?? 'invalid'}`);
     },
   });
+  // first: the request's id and context for everything after it, and its log line and metrics
+  app.use('*', observeRequests({ logger: svc.logger, metrics: svc.metrics, ip: clientIp }));
   app.use('*', async (c, next) => {
     c.set('svc', svc);
     c.set('limits', limits);
@@ -42,6 +47,7 @@ export function createApp(svc: Services, opts: AppOptions = {}) {
   mountCheck(app);
   mountDiagnose(app);
   mountHealth(app);
+  mountMetrics(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'order-doctor', version: '0.1.0', description: 'Diagnoses and fixes "paid but got nothing" orders.' },

@@ -89,3 +89,16 @@ export async function releaseClaims(
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(order_no text, verdict text, next_at timestamptz)
      where q.order_no = r.order_no and q.leased_by = ${input.sweeperId}`);
 }
+
+/**
+ * Lets go of every open row `sweeperId` still holds: claimed but never diagnosed (the run was
+ * stopped, or a worker failed). Their schedule is left as it was, so the next sweep takes them at
+ * once instead of waiting for the lease to run out. Returns how many rows it let go.
+ */
+export async function letGoClaims(database: Database, input: { sweeperId: string }): Promise<number> {
+  const rows = await database.rows(sql`
+    update sweep_queue set lease_until = null, leased_by = null
+     where leased_by = ${input.sweeperId} and done_at is null
+    returning order_no`);
+  return rows.length;
+}

@@ -3,15 +3,19 @@
  * timed (runs never overlap), errors logged and never thrown, stopped on shutdown.
  */
 export interface Loop {
-  /** stops the timer and waits for a run in progress to end */
+  /**
+   * Stops the timer, tells the run in progress to wind down (its signal aborts: it finishes what it
+   * has started and takes nothing new), and waits for it to end.
+   */
   stop(): Promise<void>;
 }
 
-export function startLoop(run: () => Promise<void>, intervalMs: number, onError: (err: unknown) => void): Loop {
+export function startLoop(run: (signal: AbortSignal) => Promise<void>, intervalMs: number, onError: (err: unknown) => void): Loop {
   let stopped = false;
+  const stopping = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
-  const tick = () => run().catch(onError);
+  const tick = () => run(stopping.signal).catch(onError);
   const plan = () => {
     if (stopped) return;
     timer = setTimeout(() => {
@@ -22,6 +26,7 @@ export function startLoop(run: () => Promise<void>, intervalMs: number, onError:
   return {
     async stop() {
       stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
     },

@@ -22,6 +22,8 @@ import { mailOutbox } from '../db/schema.ts';
 import { composeDeliveryMail, deliveryMailPayload } from '../mail/compose.ts';
 import { nextAttemptAt } from '../mail/retry.ts';
 import { startLoop, type Loop } from './loop.ts';
+import { describeError } from '../observability/errors.ts';
+import { lineLogger, type Logger } from '../observability/logger.ts';
 import { createSmtpTransport, type MailTransport, type OutgoingMail, type SendOutcome } from '../mail/transport.ts';
 
 export interface MailDeps {
@@ -31,8 +33,17 @@ export interface MailDeps {
   now: () => Date;
   /** default: SMTP to config.mail.smtpUrl */
   transport?: MailTransport;
-  /** one line per attempt that did not end `sent` (never an address or a key); default console.error */
+  /**
+   * one line per attempt that did not end `sent` (never an address or a key); default: `logger`
+   * (warn), else console.error
+   */
   log?: (line: string) => void;
+  /** the services' logger, when `log` is not given */
+  logger?: Logger;
+}
+
+function lineLog(deps: MailDeps): (line: string) => void {
+  return deps.log ?? (deps.logger ? lineLogger(deps.logger, { component: 'mail' }) : (line: string) => console.error(line));
 }
 
 export interface MailSummary {
@@ -54,16 +65,20 @@ export const MAIL_BATCH = 50;
  */
 export const MAIL_LEASE_MS = 10 * 60_000;
 
-export async function dispatchMail(deps: MailDeps, opts: { limit?: number } = {}): Promise<MailSummary> {
+/**
+ * @param opts.signal stops taking rows (serve's shutdown): the email being sent finishes and is
+ * settled, the rest wait for the next dispatcher
+ */
+export async function dispatchMail(deps: MailDeps, opts: { limit?: number; signal?: AbortSignal } = {}): Promise<MailSummary> {
   const summary: MailSummary = { sent: 0, retried: 0, failed: 0, unknown: 0 };
   const mail = deps.config.mail;
   // without SMTP settings queued rows wait (none are queued while mail is off)
   if (!mail) return summary;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = lineLog(deps);
   summary.unknown += await expireLeases(deps, log);
   const transport = deps.transport ?? createSmtpTransport(mail.smtpUrl);
   const limit = opts.limit ?? MAIL_BATCH;
-  for (let i = 0; i < limit; i++) {
+  for (let i = 0; i < limit && !opts.signal?.aborted; i++) {
     const row = await claimOne(deps.database, deps.now());
     if (!row) break;
     const outcome = await attempt(deps, mail, transport, row);
@@ -199,9 +214,16 @@ export type MailLoop = Loop;
  * is timed (dispatches of one process never overlap), errors logged and never thrown.
  */
 export function startMailLoop(deps: MailDeps, intervalMs: number): MailLoop {
-  const log = deps.log ?? ((line: string) => console.error(line));
-  return startLoop(async () => {
-    const s = await dispatchMail({ ...deps, log });
-    if (s.sent + s.retried + s.failed + s.unknown) log(`mail: ${JSON.stringify(s)}`);
-  }, intervalMs, (err) => log(`mail dispatch failed: ${err instanceof Error ? err.message : String(err)}`));
+  const log = lineLog(deps);
+  // with the services' logger: the summary at info and the failure at error, as structured lines
+  const logger = deps.log ? undefined : deps.logger;
+  return startLoop(async (signal) => {
+    const s = await dispatchMail({ ...deps, log }, { signal });
+    if (!(s.sent + s.retried + s.failed + s.unknown)) return;
+    if (logger) logger.info({ component: 'mail', ...s }, `mail: ${s.sent} sent`);
+    else log(`mail: ${JSON.stringify(s)}`);
+  }, intervalMs, (err) => {
+    if (logger) logger.error({ component: 'mail', error: describeError(err, { stacks: false }) }, 'mail dispatch failed');
+    else log(`mail dispatch failed: ${err instanceof Error ? err.message : String(err)}`);
+  });
 }

@@ -10,7 +10,9 @@
  */
 import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import type { Services } from '../services.ts';
-import { claimBatch, releaseClaims, restockedSkus, type Claim, type Release } from './claim.ts';
+import { claimBatch, letGoClaims, releaseClaims, restockedSkus, type Claim, type Release } from './claim.ts';
+import { withContext } from '../observability/context.ts';
+import { lineLogger } from '../observability/logger.ts';
 import { recoverDeliveries } from '../engine/recover.ts';
 import { createRateLimiter, databaseSlots, type RateLimiter } from './rate-limit.ts';
 import { bump, emptyTally, finishRun, heartbeat, HEARTBEAT_MS, startRun, type SweepTally } from './run-record.ts';
@@ -27,8 +29,13 @@ export interface SweepOptions {
   onProgress?: (p: { done: number; claimed: number }) => void;
   /** every order the run diagnosed (the scenario runner reports one of them) */
   onResult?: (r: SweepItem) => void;
-  /** one line per gateway fault per run; default console.error */
+  /** one line per gateway fault per run; default: the services' logger (warn) */
   log?: (line: string) => void;
+  /**
+   * Stops the run early (serve's shutdown): the orders being diagnosed finish and are released as
+   * usual, nothing more is claimed, and what was claimed but not started is let go at once.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SweepItem {
@@ -47,11 +54,16 @@ export interface SweepSummary extends SweepTally {
 const DRY_RUN_LIMIT = 1000;
 
 export async function runSweep(svc: Services, opts: SweepOptions): Promise<SweepSummary> {
-  const started = performance.now();
   const runId = globalThis.crypto.randomUUID();
+  // every line the run writes (its diagnoses, their upstream calls) names it
+  return withContext({ runId }, () => sweepRun(svc, opts, runId));
+}
+
+async function sweepRun(svc: Services, opts: SweepOptions, runId: string): Promise<SweepSummary> {
+  const started = performance.now();
   const dryRun = opts.dryRun === true;
   const tally = emptyTally();
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const log = opts.log ?? lineLogger(svc.logger, { component: 'sweep' });
   await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now(), abandonAfterMs: svc.config.sweepLeaseMs, horizonMs: svc.config.sweepHorizonMs });
 
   // the gateway's limit holds across every sweeper on this database, not per process
@@ -65,21 +77,23 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
     heartbeat(svc.database, { id: runId, at: svc.now(), tally }).catch(() => {});
   }, HEARTBEAT_MS);
   beating.unref?.();
+  let source: Source | undefined;
   try {
     // deliveries into a shop's own database that a crash left half-recorded are finished first
     if (!dryRun && svc.shop.separate) await recoverDeliveries(svc, { log });
     const restocked = await restockedSkus(svc);
-    const source = dryRun
+    source = dryRun
       ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT, restocked)
-      : claimSource(svc, { holder: runId, limit: opts.limit ?? Infinity, restocked });
+      : claimSource(svc, { holder: runId, limit: opts.limit ?? Infinity, restocked, signal: opts.signal });
+    const from = source;
     let done = 0;
     const worker = async () => {
-      for (let claim = await source.next(); claim; claim = await source.next()) {
+      for (let claim = await from.next(); claim; claim = await from.next()) {
         tally.picked++;
         bump(tally.byReason, claim.reason);
         const item = await sweepOne(svc, { claim, runId, dryRun, limiter, schedule, tally, release: releases.add });
         opts.onResult?.(item);
-        opts.onProgress?.({ done: ++done, claimed: source.claimed() });
+        opts.onProgress?.({ done: ++done, claimed: from.claimed() });
       }
     };
     // every worker ends before the run is recorded, even when one of them failed
@@ -93,6 +107,13 @@ export async function runSweep(svc: Services, opts: SweepOptions): Promise<Sweep
   } finally {
     clearInterval(beating);
     await releases.flush();
+    await source?.settled(); // a top-up claim still under way would otherwise keep its rows past the let-go
+    // claims never diagnosed (stopped early, or a worker failed) are let go now, not held until the lease ends
+    if (!dryRun && source && source.claimed() > releases.added()) {
+      await letGoClaims(svc.database, { sweeperId: runId })
+        .then((n) => { if (n) log(`sweep ${runId.slice(0, 8)}: ${n} claimed orders not started, let go for the next sweep`); })
+        .catch((e: unknown) => bump(tally.errors, `sweep: letting go of claims failed: ${message(e)}`));
+    }
     // a gateway that is down is one line per fault, however many orders it hit
     for (const [fault, n] of Object.entries(tally.errors)) log(`sweep ${runId.slice(0, 8)}: ${fault} × ${n}`);
     durationMs = Math.round(performance.now() - started);
@@ -147,6 +168,7 @@ const RELEASE_WAIT_MS = 50;
  */
 function releaseBuffer(svc: Services, runId: string, tally: SweepTally) {
   let pending: Release[] = [];
+  let added = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let written: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {
@@ -166,10 +188,13 @@ function releaseBuffer(svc: Services, runId: string, tally: SweepTally) {
   };
   return {
     add(r: Release) {
+      added++;
       pending.push(r);
       if (pending.length >= RELEASE_BATCH) void flush();
       else timer ??= setTimeout(() => void flush(), RELEASE_WAIT_MS);
     },
+    /** how many releases were handed in */
+    added: () => added,
     flush,
   };
 }
@@ -178,13 +203,15 @@ interface Source {
   /** the next order to sweep, or null when there is nothing more for this run */
   next(): Promise<Claim | null>;
   claimed(): number;
+  /** resolves once no claim is under way */
+  settled(): Promise<void>;
 }
 
 /**
  * Claims in batches, refilled in the background while the workers still have work, so the
  * gateways never wait on the database; queues new candidates when the due rows run out.
  */
-function claimSource(svc: Services, opts: { holder: string; limit: number; restocked: string[] }): Source {
+function claimSource(svc: Services, opts: { holder: string; limit: number; restocked: string[]; signal?: AbortSignal }): Source {
   const batchSize = Math.max(16, svc.config.sweepConcurrency * 2);
   const buffer: Claim[] = [];
   let claimed = 0;
@@ -221,18 +248,23 @@ function claimSource(svc: Services, opts: { holder: string; limit: number; resto
   };
   return {
     async next() {
+      if (opts.signal?.aborted) return null; // stopping: what is buffered is let go by the run
       while (buffer.length === 0 && !exhausted) await startRefill();
+      if (opts.signal?.aborted) return null;
       // top up ahead of need; a failure here resurfaces on the next awaited refill
       if (buffer.length < svc.config.sweepConcurrency && !exhausted && !refilling) startRefill().catch(() => {});
       return buffer.shift() ?? null;
     },
     claimed: () => claimed,
+    settled: async () => {
+      while (refilling) await refilling.catch(() => {});
+    },
   };
 }
 
 async function previewSource(svc: Services, limit: number, restocked: string[]): Promise<Source> {
   const items = await previewCandidates(svc, { now: svc.now(), horizonMs: svc.config.sweepHorizonMs, limit, restocked });
-  return { next: async () => items.shift() ?? null, claimed: () => items.length };
+  return { next: async () => items.shift() ?? null, claimed: () => items.length, settled: async () => {} };
 }
 
 function message(err: unknown): string {

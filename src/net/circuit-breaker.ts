@@ -12,6 +12,8 @@ export interface BreakerOptions {
   /** how long the circuit stays open before one probe is let through */
   openMs: number;
   now?: () => number;
+  /** told when the circuit opens (from closed) and when it closes again: for the log */
+  onChange?: (state: 'open' | 'closed') => void;
 }
 
 export interface CircuitBreaker {
@@ -44,9 +46,11 @@ export function createCircuitBreaker(opts: BreakerOptions): CircuitBreaker {
       return true;
     },
     onSuccess() {
+      const wasOpen = openedAt !== null;
       failures = 0;
       openedAt = null;
       probeInFlight = false;
+      if (wasOpen) opts.onChange?.('closed');
     },
     onFailure() {
       probeInFlight = false;
@@ -56,7 +60,10 @@ export function createCircuitBreaker(opts: BreakerOptions): CircuitBreaker {
         return;
       }
       failures += 1;
-      if (failures >= opts.failureThreshold) openedAt = now();
+      if (failures >= opts.failureThreshold) {
+        openedAt = now();
+        opts.onChange?.('open');
+      }
     },
     onNeutral() {
       probeInFlight = false;

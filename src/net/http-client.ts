@@ -25,6 +25,20 @@ export interface HttpClientOptions {
   breaker?: { failureThreshold: number; openMs: number } | false; // default 5 failures, 30 s
   /** clock for the breaker; injected so tests need no fake timers */
   now?: () => number;
+  /** told how each call ended (metrics, logs): never the request or the answer themselves */
+  observe?: (call: UpstreamCall) => void;
+  /** told when the circuit breaker opens and closes again */
+  onBreakerChange?: (state: 'open' | 'closed') => void;
+}
+
+/** How one call of `send` ended, as its caller waited for it (retries included). */
+export interface UpstreamCall {
+  upstream: string;
+  /** the last answer's status class (`2xx`, `4xx`, `5xx`), or why there was none (an UpstreamErrorKind) */
+  outcome: string;
+  ms: number;
+  attempts: number;
+  status?: number;
 }
 
 export type ManagedHttpClient = HttpClient & { close(): Promise<void>; breakerState(): BreakerState };
@@ -64,7 +78,7 @@ export function createHttpClient(opts: HttpClientOptions): ManagedHttpClient {
   const maxBackoffMs = opts.maxBackoffMs ?? 2000;
   const maxRateLimitWaitMs = opts.maxRateLimitWaitMs ?? 5000;
   const breakerOpts = opts.breaker ?? { failureThreshold: 5, openMs: 30_000 };
-  const breaker = breakerOpts === false ? NEVER_OPEN : createCircuitBreaker({ ...breakerOpts, now: opts.now });
+  const breaker = breakerOpts === false ? NEVER_OPEN : createCircuitBreaker({ ...breakerOpts, now: opts.now, onChange: opts.onBreakerChange });
 
   const dispatcher = new Agent({
     connections: opts.maxConnections ?? 16,
@@ -162,8 +176,28 @@ export function createHttpClient(opts: HttpClientOptions): ManagedHttpClient {
     }
   }
 
+  /** send, reported to the observer (which must never break a call) */
+  async function observed(req: HttpRequest): Promise<HttpResponse> {
+    const started = performance.now();
+    const report = (outcome: string, attempts: number, status?: number) => {
+      try {
+        opts.observe?.({ upstream: opts.name, outcome, ms: Math.round(performance.now() - started), attempts, ...(status ? { status } : {}) });
+      } catch {
+        // metrics and logs are not worth a failed payment query
+      }
+    };
+    try {
+      const res = await send(req);
+      report(`${Math.floor(res.status / 100)}xx`, res.attempts, res.status);
+      return res;
+    } catch (err) {
+      report(err instanceof UpstreamError ? err.kind : 'network', err instanceof UpstreamError ? err.attempts : 0);
+      throw err;
+    }
+  }
+
   return {
-    send,
+    send: opts.observe ? observed : send,
     close: () => dispatcher.close(),
     breakerState: () => breaker.state(),
   };
