@@ -8,7 +8,8 @@ export async function agentsCommand(args: string[], config: Config): Promise<num
   if (positionals[0] !== 'create') throw new UsageError('usage: order-doctor agents create --name NAME');
   if (positionals.length > 1) throw new UsageError(`agents create: unexpected argument '${positionals[1]}'`);
   const name = (values.name as string | undefined)?.trim();
-  if (!name || name.length > 100) throw new UsageError('--name: expected a name of 1-100 characters');
+  // a name lands in log lines and the console: no newlines or escape sequences in it
+  if (!name || name.length > 100 || /\p{Cc}/u.test(name)) throw new UsageError('--name: expected a name of 1-100 characters, no control characters');
   const svc = await createServices(config);
   try {
     const agent = await createAgent(svc, name);

@@ -5,6 +5,17 @@ import { isOrderNo, ORDER_NO_RULE } from '../domain/order-number.ts';
 /** Bad input: one line naming what is wrong, exit code 2, nothing written. */
 export class UsageError extends Error {}
 
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A message as the one line it must be on a terminal: the control characters an argument may carry
+ * (a newline, an escape sequence) shown escaped rather than acted on.
+ * @example oneLine("'K1\nK2': not an order number") // "'K1\\nK2': not an order number"
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\p{Cc}\u2028\u2029]/gu, (ch) => ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parse(args: string[], options: Options) {

@@ -7,7 +7,8 @@ import { agentsCommand } from './agents.ts';
 import { sweepCommand } from './sweep.ts';
 import { reportCommand } from './report.ts';
 import { shopCommand } from './shop.ts';
-import { UsageError } from './args.ts';
+import { keysCommand } from './keys.ts';
+import { oneLine, UsageError } from './args.ts';
 
 const USAGE = `usage: order-doctor <command>
   serve [--world FILE]                 HTTP server on PORT (default 8787); the demo and --world in sandbox mode
@@ -17,7 +18,8 @@ const USAGE = `usage: order-doctor <command>
   report [--since 7d] [--json]         outcomes: verdicts, actions, self-service rate, pay-to-key times
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
   shop check [--json]                  the configured shop's database: what was found, the first thing to fix
-  agents create --name NAME            create an agent and print its API token once`;
+  agents create --name NAME            create an agent and print its API token once
+  keys rotate [--batch N] [--dry-run]  re-encrypt card keys under CARD_KEY_SECRET, in batches`;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -39,6 +41,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await shopCommand(rest, loadConfig(process.env));
       case 'agents':
         return await agentsCommand(rest, loadConfig(process.env));
+      case 'keys':
+        return await keysCommand(rest, loadConfig(process.env));
       case undefined:
       case '--help':
       case '-h':
@@ -51,10 +55,10 @@ export async function runCli(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
-      console.error(`order-doctor: ${err.message}`);
+      console.error(`order-doctor: ${oneLine(err.message)}`);
       return 2;
     }
-    console.error(`order-doctor: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`order-doctor: ${oneLine(err instanceof Error ? err.message : String(err))}`);
     return 1;
   }
 }

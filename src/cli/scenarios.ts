@@ -1,5 +1,5 @@
 import { readScenarios, runScenarios, ScenarioFileError, type CheckLine } from '../world/run-scenarios.ts';
-import { parse, UsageError } from './args.ts';
+import { oneLine, parse, UsageError } from './args.ts';
 
 /** Exit 0 when every expectation holds, 1 when any differs, 2 on an invalid file. */
 export async function scenariosCommand(args: string[]): Promise<number> {
@@ -10,7 +10,7 @@ export async function scenariosCommand(args: string[]): Promise<number> {
     items = readScenarios(positionals[0]!);
   } catch (err) {
     if (err instanceof ScenarioFileError) {
-      console.error(`order-doctor: ${err.message}`);
+      console.error(`order-doctor: ${oneLine(err.message)}`);
       return 2;
     }
     throw err;

@@ -42,7 +42,7 @@ export const loopbackOnly: MiddlewareHandler = async (c, next) => {
 
 const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'cf-connecting-ip', 'true-client-ip'];
 
-function fromLoopback(c: Context): boolean {
+export function fromLoopback(c: Context): boolean {
   if (FORWARDING_HEADERS.some((h) => c.req.header(h) !== undefined)) return false;
   let address: string | undefined;
   try {

@@ -14,8 +14,11 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { LOCK_FILE } from '../../src/db/data-dir-lock.ts';
 import { freshPostgres, POSTGRES_URL } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 
 const run = promisify(execFile);
+// two tests here need a real Postgres; the rest of the file runs on PGlite
+const PG = await requires('postgres');
 
 async function cli(args: string[], env: Record<string, string>) {
   try {
@@ -118,7 +121,7 @@ describe('one DATA_DIR, one process', () => {
     expect(await agentNames(dataDir)).toEqual(['demo', 'y', 'z']);
   }, 480_000);
 
-  it.skipIf(!POSTGRES_URL)('takes no lock on Postgres (DATABASE_URL): the CLI runs beside a holder of DATA_DIR', async () => {
+  it.skipIf(!PG)('takes no lock on Postgres (DATABASE_URL): the CLI runs beside a holder of DATA_DIR', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-datadir-pg-'));
     const pg = await freshPostgres(POSTGRES_URL!, 2);
     const server = await startServe(dataDir); // holds DATA_DIR (embedded)
@@ -183,7 +186,7 @@ describe('npm start (the demo) is in sandbox mode', () => {
     }
   }, 300_000);
 
-  it.skipIf(!POSTGRES_URL)('serve on a database of its own (no demo, no world) is not, unless SANDBOX=on', async () => {
+  it.skipIf(!PG)('serve on a database of its own (no demo, no world) is not, unless SANDBOX=on', async () => {
     const pg = await freshPostgres(POSTGRES_URL!, 2);
     const env = { DATABASE_URL: pg.url!, CARD_KEY_SECRET: Buffer.alloc(32, 2).toString('base64') };
     try {

@@ -5,7 +5,7 @@
  *
  * (a) refused and (b) hanging need no Postgres (a closed port; a TCP server that reads nothing) and
  * always run; (c) recovery puts a switchable TCP proxy in front of the real Postgres and needs
- * DATABASE_URL (skipped with a warning without it, a failure under CI=true).
+ * DATABASE_URL (skipped and named in the run's last line without it, a failure under CI=true).
  */
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,11 +20,12 @@ import { startMailLoop } from '../../src/jobs/mail.ts';
 import { startSweepLoop } from '../../src/jobs/schedule-loop.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
-const CI = process.env.CI === 'true';
-if (!POSTGRES_URL && !CI) console.warn('faults.pg.test.ts: recovery SKIPPED (no DATABASE_URL: it needs a real Postgres)');
+// (c) only; (a) and (b) run everywhere
+const PG = await requires('postgres');
 
 const NOW = '2026-11-22T10:00:00+08:00';
 const SECRET = '8462';
@@ -169,7 +170,7 @@ describe('(b) the database accepts TCP and never answers', () => {
   });
 });
 
-describe.skipIf(!POSTGRES_URL && !CI)('(c) the database goes away and comes back: same process, same services', () => {
+describe.skipIf(!PG)('(c) the database goes away and comes back: same process, same services', () => {
   let tdb: TestDatabase;
   let proxy: TcpProxy;
   let database: Database;
@@ -179,8 +180,7 @@ describe.skipIf(!POSTGRES_URL && !CI)('(c) the database goes away and comes back
   const order = (i: number) => world.orders[i]!.orderNo;
 
   beforeAll(async () => {
-    if (!POSTGRES_URL) throw new Error('CI=true: this test needs a real Postgres (DATABASE_URL)');
-    tdb = await freshPostgres(POSTGRES_URL, 2);
+    tdb = await freshPostgres(POSTGRES_URL!, 2);
     const cardKeySecret = newMasterKey();
     const loader = await servicesWithWorld(tdb.database, world, { CARD_KEY_SECRET: cardKeySecret });
     await loader.close();

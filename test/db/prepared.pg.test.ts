@@ -8,10 +8,11 @@ import { eq, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { products } from '../../src/db/schema.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 
-if (!POSTGRES_URL) console.warn('prepared.pg.test.ts: SKIPPED (no DATABASE_URL)');
+const PG = await requires('postgres');
 
-describe.skipIf(!POSTGRES_URL)('prepared statements on postgres.js', () => {
+describe.skipIf(!PG)('prepared statements on postgres.js', () => {
   let tdb: TestDatabase;
   let one: Database; // one connection: every query below shares its session
   beforeAll(async () => {

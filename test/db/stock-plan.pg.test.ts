@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { claimStockQuery } from '../../src/shops/builtin/deliver.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 
-if (!POSTGRES_URL) console.warn('stock-plan.pg.test.ts: SKIPPED (no DATABASE_URL)');
+const PG = await requires('postgres');
 
-describe.skipIf(!POSTGRES_URL)('the stock claim query plan', () => {
+describe.skipIf(!PG)('the stock claim query plan', () => {
   let tdb: TestDatabase;
   beforeAll(async () => {
     tdb = await freshPostgres(POSTGRES_URL!, 2);

@@ -13,10 +13,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 
-const CI = process.env.CI === 'true';
-if (!POSTGRES_URL && !CI) console.warn('terminate.pg.test.ts: SKIPPED (no DATABASE_URL: it needs a real Postgres)');
+const PG = await requires('postgres');
 
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./serve-child.ts', import.meta.url));
@@ -33,7 +33,7 @@ interface Outcome {
   detail?: string;
 }
 
-describe.skipIf(!POSTGRES_URL && !CI)('Postgres drops its connections under traffic', () => {
+describe.skipIf(!PG)('Postgres drops its connections under traffic', () => {
   let tdb: TestDatabase;
   let child: ChildProcess;
   let exited: Promise<string>;
@@ -42,8 +42,7 @@ describe.skipIf(!POSTGRES_URL && !CI)('Postgres drops its connections under traf
   const world = paidOrdersWorld({ orders: ORDERS, stock: ORDERS });
 
   beforeAll(async () => {
-    if (!POSTGRES_URL) throw new Error('CI=true: this test needs a real Postgres (DATABASE_URL)');
-    tdb = await freshPostgres(POSTGRES_URL, 4);
+    tdb = await freshPostgres(POSTGRES_URL!, 4);
     const cardKeySecret = newMasterKey();
     const svc = await servicesWithWorld(tdb.database, world, { CARD_KEY_SECRET: cardKeySecret });
     await svc.close();

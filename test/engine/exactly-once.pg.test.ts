@@ -8,11 +8,12 @@ import { customerCheck } from '../../src/engine/customer-check.ts';
 import { auditLog, issuedKeys, orders, stockKeys } from '../../src/db/schema.ts';
 import type { Services } from '../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 
-if (!POSTGRES_URL) console.warn('exactly-once.pg.test.ts: SKIPPED (no DATABASE_URL: concurrency needs a real Postgres)');
+const PG = await requires('postgres');
 
-describe.skipIf(!POSTGRES_URL)('exactly once on real Postgres', () => {
+describe.skipIf(!PG)('exactly once on real Postgres', () => {
   let tdb: TestDatabase;
   let svc: Services | undefined;
   beforeAll(async () => {

@@ -12,9 +12,10 @@ import { newMasterKey } from '../../src/crypto/secret-box.ts';
 import type { Services } from '../../src/services.ts';
 import { runSweep } from '../../src/jobs/sweep.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 import { stuckWorld, sweepServices, urlOf } from './support.ts';
 
-if (!POSTGRES_URL) console.warn('kill.pg.test.ts: SKIPPED (no DATABASE_URL: the kill test needs a real Postgres)');
+const PG = await requires('postgres');
 
 const N = 300;
 const LEASE_SECONDS = 15;
@@ -22,7 +23,7 @@ const CLI = fileURLToPath(new URL('../../bin/order-doctor.js', import.meta.url))
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!POSTGRES_URL)('a sweeper killed mid-batch', () => {
+describe.skipIf(!PG)('a sweeper killed mid-batch', () => {
   let tdb: TestDatabase;
   let svc: Services;
   let url: string;

@@ -11,13 +11,14 @@ import { runSweep } from '../../src/jobs/sweep.ts';
 import { queueCandidates } from '../../src/jobs/select.ts';
 import { releaseClaims } from '../../src/jobs/claim.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 import { movableClock, stuckWorld, sweepServices, urlOf } from './support.ts';
 
-if (!POSTGRES_URL) console.warn('race.pg.test.ts: SKIPPED (no DATABASE_URL: racing sweepers need a real Postgres)');
+const PG = await requires('postgres');
 
 const N = 240;
 
-describe.skipIf(!POSTGRES_URL)('two sweepers racing on real Postgres', () => {
+describe.skipIf(!PG)('two sweepers racing on real Postgres', () => {
   let tdb: TestDatabase;
   let second: Database;
   let a: Services;

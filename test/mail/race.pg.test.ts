@@ -14,13 +14,14 @@ import { dispatchMail } from '../../src/jobs/mail.ts';
 import { enqueueDeliveryMail } from '../../src/mail/outbox.ts';
 import { createSmtpTransport } from '../../src/mail/transport.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import { requires } from '../support/requires.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
 
-if (!POSTGRES_URL) console.warn('race.pg.test.ts (mail): SKIPPED (no DATABASE_URL: racing dispatchers need a real Postgres)');
+const PG = await requires('postgres');
 
 const N = 60;
 
-describe.skipIf(!POSTGRES_URL)('mail dispatchers racing on real Postgres', () => {
+describe.skipIf(!PG)('mail dispatchers racing on real Postgres', () => {
   let tdb: TestDatabase;
   let second: Database;
   let smtp: TestSmtp;

@@ -5,8 +5,9 @@
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { POSTGRES_URL } from './requires.ts';
 
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+export { POSTGRES_URL };
 
 export interface TestDatabase {
   database: Database;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { readForm } from './form.ts';
 import { and, eq } from 'drizzle-orm';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { customerCheck, revealKeys } from '../../engine/customer-check.ts';
@@ -17,6 +18,7 @@ import { tickets } from '../../db/schema.ts';
 import type { Services } from '../../services.ts';
 import type { AppEnv } from '../env.ts';
 import { clientIp } from '../client-ip.ts';
+import { lineLogger } from '../../observability/logger.ts';
 import { isQuerySecret } from '../schemas.ts';
 import { Answer, type AnswerProps } from './answer.tsx';
 import { loadAnswer, ticketView } from './answer-model.ts';
@@ -91,7 +93,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
   app.post('/lookup', async (c) => {
     const lang = langOf(c.req.query('lang'));
     const t = strings(lang);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!csrfOk(c, form.csrf)) return lookupPage(c, 403, lang, t.csrf);
     const orderNo = typeof form.orderNo === 'string' ? form.orderNo.trim() : '';
     const secret = typeof form.secret === 'string' ? form.secret.trim() : '';
@@ -108,7 +110,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     }
     // unknown order, wrong secret, a try the limits refused: one answer (the order number is not
     // echoed, so bodies match)
-    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'page', log: console.warn });
+    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'page', log: lineLogger(svc.logger, { event: 'verification_failed' }) });
     if (!out.ok) return lookupPage(c, 404, lang, t.failed);
     await startSession(c, svc, out.result.orderNo, out.result.id);
     return c.redirect(withLang('/order', lang), 303);
@@ -128,7 +130,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
     const fail = (status: 401 | 403 | 404 | 429, message: string) =>
       wantsJson ? c.json({ message }, status) : lookupPage(c, status, lang, message);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!csrfOk(c, form.csrf)) return fail(403, t.csrf);
     const session = await readSession(c, svc);
     const loaded = session ? await loadAnswer(svc, session) : null;
@@ -155,7 +157,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
   app.post('/feedback', async (c) => {
     const lang = langOf(c.req.query('lang'));
     const t = strings(lang);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!csrfOk(c, form.csrf)) return lookupPage(c, 403, lang, t.csrf);
     const session = await readSession(c, svc);
     const loaded = session ? await loadAnswer(svc, session) : null;

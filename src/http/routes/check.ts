@@ -6,6 +6,7 @@ import { apiBodyLimit, jsonOnly } from '../body.ts';
 import { problem, problemSchema } from '../problem.ts';
 import { checkBody, checkResponse, orderNoParam } from '../schemas.ts';
 import { clientIp } from '../client-ip.ts';
+import { lineLogger } from '../../observability/logger.ts';
 
 const problemContent = { 'application/problem+json': { schema: problemSchema } };
 
@@ -42,7 +43,7 @@ export function mountCheck(app: OpenAPIHono<AppEnv>) {
       c.header('retry-after', String(wait));
       return problem(c, 'rate_limited', `try again in ${wait} s`, { retryAfter: wait }) as never;
     }
-    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'api', log: console.warn });
+    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'api', log: lineLogger(svc.logger, { event: 'verification_failed' }) });
     if (!out.ok) return problem(c, 'verification_failed', undefined, { error: 'verification_failed' }) as never;
     const r = out.result;
     const keys = r.keysHeld > 0 ? await revealKeys(svc, { lookup: out.lookup, ip, diagnosisId: r.id, via: 'api' }) : undefined;

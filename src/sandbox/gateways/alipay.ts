@@ -10,16 +10,16 @@
  * - `stale`: Alipay answers carry no signed timestamp, so staleness cannot be expressed; the
  *   sandbox answers a correctly signed paid answer (the diagnosis rightly trusts it).
  * - `refunded`: TRADE_CLOSED with send_pay_date (a full refund closes a paid trade).
+ *
+ * It signs and verifies with its own code (./sign.ts), not the adapter's, so a misreading shared by
+ * both sides cannot cancel out in the tests that pit them against each other.
  */
 import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
 import type { TradeRef } from '../../domain/payment.ts';
 import { centsToYuan } from '../../gateways/money.ts';
-import { signSha256WithRsa } from '../../gateways/rsa.ts';
-import {
-  ERROR_RESPONSE_KEY, QUERY_METHOD, QUERY_RESPONSE_KEY, beijingDateTime, signedAlipayBody, verifyAlipayParams,
-} from '../../gateways/alipay/protocol.ts';
+import { alipayRequestSignText, alipaySignedBody, rsaSha256Sign, rsaSha256Verify } from './sign.ts';
 import { transportFault } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
@@ -33,6 +33,12 @@ export interface AlipaySandboxCredentials {
 
 type Inner = Record<string, string>;
 
+const QUERY_METHOD = 'alipay.trade.query';
+/** an answer's key is the method with its dots as underscores, plus `_response` */
+const QUERY_RESPONSE_KEY = 'alipay_trade_query_response';
+/** what Alipay answers under when the method itself is not known */
+const ERROR_RESPONSE_KEY = 'error_response';
+
 const JSON_TYPE = 'application/json;charset=utf-8';
 
 export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentials): Hono {
@@ -43,7 +49,7 @@ export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentia
     const params = await readParams(c);
 
     const respond = async (responseKey: string, inner: object) =>
-      c.body(await signedAlipayBody(responseKey, inner, creds.alipayPrivateKey), 200, { 'content-type': JSON_TYPE });
+      c.body(await alipaySignedBody(responseKey, inner, creds.alipayPrivateKey), 200, { 'content-type': JSON_TYPE });
     const method = params['method'];
     const key = method === QUERY_METHOD ? QUERY_RESPONSE_KEY : ERROR_RESPONSE_KEY;
 
@@ -54,7 +60,7 @@ export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentia
       return respond(key, invalidArguments('isv.invalid-signature-type', '无效的签名类型'));
     }
     const sign = params['sign'] ?? '';
-    if (!(await verifyAlipayParams(params, sign, creds.merchantPublicKey))) {
+    if (!(await rsaSha256Verify(creds.merchantPublicKey, alipayRequestSignText(params), sign))) {
       return respond(key, invalidArguments('isv.invalid-signature', '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配'));
     }
     if (method !== QUERY_METHOD) {
@@ -79,7 +85,7 @@ export function alipaySandbox(ctx: SandboxContext, creds: AlipaySandboxCredentia
       case 'bad_signature': {
         // A well-formed paid answer whose signature was made over other bytes: it cannot verify.
         const innerText = JSON.stringify(render(trade, { ...answer, state: 'paid' }));
-        const wrong = await signSha256WithRsa(creds.alipayPrivateKey, `${innerText} `);
+        const wrong = await rsaSha256Sign(creds.alipayPrivateKey, `${innerText} `);
         return c.body(`{"${QUERY_RESPONSE_KEY}":${innerText},"sign":"${wrong}"}`, 200, { 'content-type': JSON_TYPE });
       }
       default:
@@ -167,6 +173,11 @@ function render(trade: SandboxTrade, answer: GatewayAnswer): Inner {
         send_pay_date: paidAt, total_amount: total, trade_no: tradeNo, trade_status: 'TRADE_SUCCESS',
       };
   }
+}
+
+/** `yyyy-MM-dd HH:mm:ss` in Beijing time (UTC+8, no summer time): how Alipay writes its times. */
+function beijingDateTime(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Alipay trade numbers are 28 digits starting with the Beijing date; stable per order. */

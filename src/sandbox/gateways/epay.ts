@@ -15,13 +15,16 @@
  *   express them and answers a plain paid order (the diagnosis rightly trusts it as unsigned).
  * - `unreachable`: the socket is destroyed without an answer (`Response.error()` when served
  *   without a socket, e.g. `app.request`).
+ *
+ * It signs and verifies with its own code (./sign.ts), not the adapter's, so a misreading shared by
+ * both sides cannot cancel out in the tests that pit them against each other.
  */
 import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { TradeRef } from '../../domain/payment.ts';
 import { centsToYuan } from '../../gateways/money.ts';
 import { isoToBeijing } from '../../gateways/epay/beijing-time.ts';
-import { md5Verify, rsaSign, rsaVerify } from '../../gateways/epay/sign.ts';
+import { epayMd5Verifies, epaySignText, rsaSha256Sign, rsaSha256Verify } from './sign.ts';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
 import { transportFault } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
@@ -74,8 +77,8 @@ export function epaySandbox(ctx: SandboxContext, creds: EpaySandboxCredentials):
     // verifySign falls back to MD5 whenever sign_type is not RSA
     const signed =
       params.sign_type === 'RSA'
-        ? await rsaVerify(params, creds.merchantPublicKey, params.sign)
-        : md5Verify(params, creds.key, params.sign ?? '');
+        ? await rsaSha256Verify(creds.merchantPublicKey, epaySignText(params), params.sign)
+        : epayMd5Verifies(params, creds.key, params.sign);
     if (!signed) return json(c, { code: -3, msg: params.sign_type === 'RSA' ? 'RSA签名校验失败' : '签名校验失败' });
     const ref = refFrom(params.trade_no ?? '', params.out_trade_no ?? '');
     if (!ref) return json(c, { code: -4, msg: '订单号不能为空' });
@@ -101,7 +104,7 @@ export function epaySandbox(ctx: SandboxContext, creds: EpaySandboxCredentials):
     const timestamp = answer.state === 'stale' ? nowSec - STALE_BY_SECONDS : nowSec;
     const business = withoutEmpty({ code: 0, ...orderFields(trade, answer, creds.pid), clientip: '203.0.113.7' }, V2_ORDER);
     const withTs: Fields = { ...business, timestamp: String(timestamp) };
-    let sign = await rsaSign(withTs, creds.platformPrivateKey);
+    let sign = await rsaSha256Sign(creds.platformPrivateKey, epaySignText(withTs));
     if (answer.state === 'bad_signature') sign = corrupt(sign);
     return json(c, { ...withTs, sign_type: 'RSA', sign });
   }

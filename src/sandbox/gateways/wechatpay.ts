@@ -9,15 +9,17 @@
  * The request timestamp is not checked against the sandbox clock: a replayed world's clock and the
  * caller's may legitimately differ. A signature over the full mounted path is accepted too, so an
  * official SDK pointed at `/sandbox/wechatpay/` works (see requestSignatureVerifies).
+ *
+ * It signs and verifies with its own code (./sign.ts), not the adapter's, so a misreading shared by
+ * both sides cannot cancel out in the tests that pit them against each other.
  */
 import { answerAfterLatency } from '../latency.ts';
 import { Hono, type Context } from 'hono';
 import type { GatewayAnswer, SandboxContext, SandboxTrade } from '../types.ts';
 import type { TradeRef } from '../../domain/payment.ts';
-import { signSha256WithRsa, verifySha256WithRsa } from '../../gateways/rsa.ts';
 import {
-  AUTH_SCHEME, parseAuthorization, randomNonce, requestSignString, responseSignString, unixSeconds,
-} from '../../gateways/wechatpay/protocol.ts';
+  readWechatAuthorization, rsaSha256Sign, rsaSha256Verify, wechatNonce, wechatRequestSignText, wechatResponseSignText, WECHATPAY_SCHEME,
+} from './sign.ts';
 import { transportFault } from './faults.ts';
 import { orderNoHash } from './trade-no.ts';
 
@@ -40,11 +42,11 @@ export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCre
 
   /** Every answer, errors included, is signed as WeChat signs it. */
   async function signed(c: Context, status: number, body: string, opts: { ageSeconds?: number; corrupt?: boolean } = {}) {
-    const timestamp = unixSeconds(new Date(ctx.now().getTime() - (opts.ageSeconds ?? 0) * 1000));
-    const nonce = randomNonce();
-    const signature = await signSha256WithRsa(
+    const timestamp = String(Math.floor(ctx.now().getTime() / 1000) - (opts.ageSeconds ?? 0));
+    const nonce = wechatNonce();
+    const signature = await rsaSha256Sign(
       creds.platformPrivateKey,
-      responseSignString(timestamp, nonce, opts.corrupt ? `${body} ` : body),
+      wechatResponseSignText(timestamp, nonce, opts.corrupt ? `${body} ` : body),
     );
     return c.body(body, status as 200, {
       'content-type': 'application/json; charset=utf-8',
@@ -52,7 +54,7 @@ export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCre
       'wechatpay-nonce': nonce,
       'wechatpay-serial': creds.platformSerial,
       'wechatpay-signature': signature,
-      'wechatpay-signature-type': AUTH_SCHEME,
+      'wechatpay-signature-type': WECHATPAY_SCHEME,
       'wechatpay-timestamp': timestamp,
     });
   }
@@ -60,7 +62,7 @@ export function wechatPaySandbox(ctx: SandboxContext, creds: WechatPaySandboxCre
     signed(c, status, JSON.stringify({ code, message }));
 
   async function handle(c: Context, ref: TradeRef) {
-    const auth = parseAuthorization(c.req.header('authorization'));
+    const auth = readWechatAuthorization(c.req.header('authorization'));
     if (!auth) return error(c, 401, 'SIGN_ERROR', 'Authorization 头缺失或格式错误');
     const mchid = c.req.query('mchid');
     if (!mchid) return error(c, 400, 'PARAM_ERROR', '输入源"/querystring/mchid"映射到值字段"直连商户号"字段时，缺少必填字段');
@@ -108,8 +110,8 @@ async function requestSignatureVerifies(
   const at = u.pathname.indexOf('/v3/');
   const candidates = new Set([`${at >= 0 ? u.pathname.slice(at) : u.pathname}${u.search}`, `${u.pathname}${u.search}`]);
   for (const url of candidates) {
-    const signed = requestSignString('GET', url, auth.timestamp, auth.nonce, '');
-    if (await verifySha256WithRsa(merchantPublicKey, signed, auth.signature)) return true;
+    const signed = wechatRequestSignText('GET', url, auth.timestamp, auth.nonce, '');
+    if (await rsaSha256Verify(merchantPublicKey, signed, auth.signature)) return true;
   }
   return false;
 }

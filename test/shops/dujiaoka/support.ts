@@ -2,8 +2,8 @@
  * A dujiaoka shop for tests, on the real MariaDB: a fresh database per test file built by our own
  * DDL (fixtures/dujiaoka/schema.sql, from the documented schema), row builders that write the way
  * dujiaoka does (times in the shop's local wall clock), and the sandbox gateways playing what each
- * order's gateway will answer. Without MariaDB (a laptop) the suites say plainly they are skipped;
- * under CI=true a missing MariaDB fails the run instead.
+ * order's gateway will answer. Without MariaDB (a laptop) the suites are skipped and named in the
+ * run's last line (test/support/requires.ts); under CI=true a missing MariaDB fails the run instead.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
@@ -13,6 +13,7 @@ import { newMasterKey } from '../../../src/crypto/secret-box.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { truncateAll } from '../../../src/db/migrate.ts';
 import { testDatabase, type TestDatabase } from '../../support/db.ts';
+import { requires, SHOP_SERVER_URL } from '../../support/requires.ts';
 import { createServices, type Services } from '../../../src/services.ts';
 import { listenSandbox, type SandboxListener } from '../../../src/sandbox/listener.ts';
 import { sandboxCredentials, sandboxGatewayEnv, sandboxKeys } from '../../../src/sandbox/credentials.ts';
@@ -20,25 +21,11 @@ import type { GatewayAnswer, SandboxTrade, SandboxWorld } from '../../../src/san
 import type { Channel } from '../../../src/domain/verdicts.ts';
 import { toShopTime } from '../../../src/shops/local-time.ts';
 
-export const SERVER_URL = process.env.TEST_SHOP_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
+export const SERVER_URL = SHOP_SERVER_URL;
 export const ZONE = 'Asia/Shanghai';
 
-async function reachable(): Promise<boolean> {
-  try {
-    const c = await mysql.createConnection({ uri: SERVER_URL, connectTimeout: 2000 });
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Whether MariaDB is up; a missing one fails the run under CI=true (money tests must not skip silently). */
-export const MARIADB = await reachable();
-if (!MARIADB) {
-  if (process.env.CI === 'true') throw new Error(`CI=true but no MariaDB at ${SERVER_URL}: the dujiaoka suites cannot run`);
-  console.warn(`dujiaoka suites: SKIPPED (no MariaDB at ${SERVER_URL}; start one, or set TEST_SHOP_DATABASE_URL)`);
-}
+export const MARIADB = await requires('mariadb');
 
 export interface TestShop {
   url: string;
