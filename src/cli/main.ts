@@ -18,7 +18,8 @@ const USAGE = `usage: order-doctor <command>
   report [--since 7d] [--json]         outcomes: verdicts, actions, self-service rate, pay-to-key times
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
   shop check [--json]                  the configured shop's database: what was found, the first thing to fix
-  agents create --name NAME            create an agent and print its API token once
+  agents create --name NAME [--role agent|supervisor]  create an agent and print its token once
+  agents list [--json] | agents revoke <id|name>  list agents; revoke one (its token and sessions stop)
   keys rotate [--batch N] [--dry-run]  re-encrypt card keys under CARD_KEY_SECRET, in batches`;
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -21,7 +21,7 @@ import type { Database } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { createServices, openConfiguredDatabase, type Services } from '../services.ts';
 import { createApp } from '../http/app.ts';
-import { createAgent } from '../engine/agents.ts';
+import { createAgentAccount } from '../agents/accounts.ts';
 import { loadWorld, WorldNotEmptyError } from '../world/load.ts';
 import { parseScenario, type World } from '../world/schema.ts';
 import { readWorldFile } from '../world/file.ts';
@@ -195,7 +195,9 @@ async function seed(svc: Services, world: World | undefined) {
   }
   const shiftMs = svc.now().getTime() - Date.parse(toLoad.now);
   await loadWorld(svc, toLoad, { shiftMs, requireEmpty: true });
-  const agent = await createAgent(svc, world ? 'world' : 'demo');
+  // the demo's one agent may do everything the console offers, managing agents included
+  const agent = await createAgentAccount(svc, { name: world ? 'world' : 'demo', role: 'supervisor', by: { kind: 'system', id: 'serve' } });
   console.log(world ? `loaded world: ${toLoad.orders.length} orders` : `loaded the demo world: ${toLoad.orders.length} orders (order numbers and secrets: docs/demo-orders.md)`);
   console.log(`agent token: ${agent.token}`);
+  console.log('(a supervisor: sign in to the agents\' console at /agent with it)');
 }

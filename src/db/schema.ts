@@ -79,6 +79,8 @@ export const orders = pgTable(
     uniqueIndex('orders_order_no_uq').on(t.orderNo),
     index('orders_trade_no_idx').on(t.tradeNo),
     index('orders_status_created_idx').on(t.status, t.createdAt),
+    // agents search by the buyer's contact (an email), whatever its case
+    index('orders_contact_idx').on(sql`lower(${t.contact})`),
     // the composite target lets issued_keys check its slot against the order's quantity
     unique('orders_id_quantity_uq').on(t.id, t.quantity),
     check('orders_quantity_positive', sql`${t.quantity} > 0`),
@@ -205,11 +207,49 @@ export const agents = pgTable(
     id: serial('id').primaryKey(),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** supervisors also manage agents in the console; everything else is the same */
+    role: text('role', { enum: ['agent', 'supervisor'] }).notNull().default('agent'),
     createdAt: ts('created_at').notNull(),
+    /** a revoked agent's token and console sessions stop working at once, everywhere */
     revokedAt: ts('revoked_at'),
   },
   (t) => [uniqueIndex('agents_token_hash_uq').on(t.tokenHash)],
 );
+
+/**
+ * Signed-in console browsers. The cookie holds a random session id; only its keyed hash is stored
+ * (like agent tokens), so a copy of this table opens no session. A session ends at sign-out, after
+ * `idle` without a request, at `expiresAt` whatever happens, or when its agent is revoked.
+ */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    agentId: integer('agent_id').notNull().references(() => agents.id),
+    createdAt: ts('created_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    endedAt: ts('ended_at'),
+    ip: text('ip'),
+  },
+  (t) => [index('console_sessions_agent_idx').on(t.agentId)],
+);
+
+/**
+ * Each console confirmation ("issue 1 key from stock to order ...") is used once: the first click
+ * that inserts its diagnosis id applies it, every later click (a double click, a second agent with
+ * the same page open) finds the row and is shown what happened instead. The engine's own
+ * exactly-once (the order's row lock, the slot index) still holds underneath.
+ */
+export const consoleApplies = pgTable('console_applies', {
+  /** the diagnosis the agent confirmed */
+  diagnosisId: text('diagnosis_id').primaryKey(),
+  orderNo: text('order_no').notNull(),
+  agentId: integer('agent_id').notNull().references(() => agents.id),
+  confirmedAt: ts('confirmed_at').notNull(),
+  /** the diagnosis that applied it, once done */
+  resultDiagnosisId: text('result_diagnosis_id'),
+});
 
 /**
  * The sweep's orders: deferred, out of stock, stuck, claimed with a lease; and, once the sweep

@@ -65,6 +65,12 @@ export interface OrderView {
   order: ShopOrder;
   product: ShopProduct;
   holdings: Holdings;
+  /**
+   * order-doctor's migration ledger row naming this order as the new one, when the shop's lookup
+   * read it in the same statement (the built-in store shares our database; null: no such row).
+   * Absent: the shop did not, and engine/lookup.ts asks the ledger itself.
+   */
+  ledger?: MigrationEntry | null;
 }
 
 /** An order of the pre-migration platform, as exported from it (order-doctor's own records). */

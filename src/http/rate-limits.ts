@@ -150,7 +150,7 @@ function raise(map: Lru<Level>, key: string, t: number, drainMs: number): void {
 }
 
 /** A Map that forgets its least recently used entries beyond `max`. */
-class Lru<V> {
+export class Lru<V> {
   private readonly entries = new Map<string, V>();
   constructor(private readonly max: number) {}
 

@@ -9,6 +9,15 @@ import type { Tx } from '../db/client.ts';
 import type { Channel } from '../domain/verdicts.ts';
 import type { OrderView, ShopOrder, ShopProduct } from '../domain/order.ts';
 
+/** An order as a list of search results shows it: enough to pick the right one, no keys. */
+export interface OrderSummary {
+  order: ShopOrder;
+  productTitle: string;
+}
+
+/** How many of a buyer's orders a contact search returns at most (newest first). */
+export const CONTACT_SEARCH_LIMIT = 50;
+
 export type ShopKind = 'builtin' | 'dujiaoka';
 
 export interface RevealedKey {
@@ -136,6 +145,12 @@ export interface ShopPort {
   find(asked: string): Promise<OrderView | undefined>;
   /** the order by the shop's number only */
   findByOrderNo(orderNo: string): Promise<OrderView | undefined>;
+  /**
+   * The orders a buyer placed with this contact (an email address, compared without case), newest
+   * first, at most `limit`: agents find a buyer who has no order number at hand. Uses an index in
+   * both shops (ours: lower(contact); dujiaoka's own index on email).
+   */
+  findByContact(contact: string, limit: number): Promise<OrderSummary[]>;
   /** whether `secret` opens this order (查询密码), compared in constant time */
   verifySecret(order: ShopOrder, secret: string): Promise<boolean>;
   /** the order's valid keys, decrypted: the caller audits the reveal */

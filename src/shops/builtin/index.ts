@@ -8,7 +8,7 @@ import type { Database, Tx } from '../../db/client.ts';
 import { issuedKeys } from '../../db/schema.ts';
 import { digestsEqual, type SecretBox } from '../../crypto/secret-box.ts';
 import type { ShopPort } from '../port.ts';
-import { findBuiltinOrder, type BuiltinOrder } from './lookup.ts';
+import { findBuiltinByContact, findBuiltinOrder, type BuiltinOrder } from './lookup.ts';
 import { deliverBuiltin } from './deliver.ts';
 import { builtinInStock, countBuiltinStuck, findBuiltinStuck } from './stuck.ts';
 
@@ -20,6 +20,7 @@ export function createBuiltinShop(deps: { database: Database; box: SecretBox }):
     notes: [],
     find: (asked) => findBuiltinOrder(database.db, 'byNumber', asked),
     findByOrderNo: (orderNo) => findBuiltinOrder(database.db, 'byOrderNo', orderNo),
+    findByContact: (contact, limit) => findBuiltinByContact(database.db, contact, limit),
     async verifySecret(order, secret) {
       const hash = (order as BuiltinOrder).querySecretHash;
       if (typeof hash !== 'string') throw new Error('not an order of the built-in store');

@@ -4,10 +4,11 @@
  * issuance checker needs no query of its own. Built once per database handle: this select is the
  * widest we run, on every diagnosis, and building it anew each time cost more than running it.
  */
-import { eq, or, sql } from 'drizzle-orm';
+import { desc, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { issuedKeys, orders, products, stockKeys } from '../../db/schema.ts';
-import type { HeldKey, OrderView, ShopOrder } from '../../domain/order.ts';
+import { issuedKeys, migrationLedger, orders, products, stockKeys } from '../../db/schema.ts';
+import type { HeldKey, MigrationEntry, OrderView, ShopOrder } from '../../domain/order.ts';
+import type { OrderSummary } from '../port.ts';
 import { isChannel, UNSPOKEN_METHODS, type Channel, type UnspokenMethod } from '../../domain/verdicts.ts';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -26,7 +27,15 @@ const HOLDINGS = {
   stockAvailable: sql<number>`(select count(*)::int from (
     select 1 from ${stockKeys} s where s.sku = ${orders.sku} and s.status = 'available'
      order by s.added_at, s.id limit ${orders.quantity}) available)`,
+  // order-doctor's ledger row naming this order as the new one (engine/lookup.ts): in this
+  // statement, since this store shares our database; a separate statement per check cost as
+  // much as a third of the lookup on PGlite
+  ledger: sql<LedgerJson | null>`(
+    select json_build_object('legacyOrderNo', l.legacy_order_no, 'state', l.state, 'batch', l.batch, 'eta', l.eta, 'newOrderNo', l.new_order_no)
+      from ${migrationLedger} l where l.new_order_no = ${orders.orderNo} limit 1)`,
 };
+
+type LedgerJson = Omit<MigrationEntry, 'eta'> & { eta: string | null };
 
 function buildOrderQueries(db: Db) {
   const asked = sql.placeholder('asked');
@@ -50,6 +59,7 @@ export async function findBuiltinOrder(db: Db, by: 'byNumber' | 'byOrderNo', ask
     order: builtinOrder(hit.order),
     product: { sku: p.sku, title: p.title, fulfilment: p.fulfilment, deliveryWindowMinutes: p.deliveryWindowMinutes, maxReplacements: p.maxReplacements },
     holdings: { keys: hit.keys, stockAvailable: Number(hit.stockAvailable) },
+    ledger: hit.ledger ? { ...hit.ledger, eta: hit.ledger.eta === null ? null : new Date(hit.ledger.eta) } : null,
   };
 }
 
@@ -62,4 +72,16 @@ export function builtinOrder(o: OrderRow): BuiltinOrder {
     status: o.status, createdAt: o.createdAt, paidAt: o.paidAt, tradeNo: o.tradeNo, contact: o.contact,
     querySecretHash: o.querySecretHash,
   };
+}
+
+/** A buyer's orders by contact, newest first (the orders_contact_idx expression index serves it). */
+export async function findBuiltinByContact(db: Db, contact: string, limit: number): Promise<OrderSummary[]> {
+  const rows = await db
+    .select({ order: orders, productTitle: products.title })
+    .from(orders)
+    .innerJoin(products, eq(products.sku, orders.sku))
+    .where(eq(sql`lower(${orders.contact})`, contact.trim().toLowerCase()))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(limit);
+  return rows.map((r) => ({ order: builtinOrder(r.order), productTitle: r.productTitle }));
 }

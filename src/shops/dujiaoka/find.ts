@@ -3,15 +3,21 @@
  * the shop has an index on it (it has none by default: without one, a lookup by an unknown number
  * would scan the whole table on every try, so the gateways are asked instead: engine/resolve.ts).
  */
-import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { OrderSummary } from '../port.ts';
 import type { OrderView } from '../../domain/order.ts';
 import type { DujiaokaContext } from './context.ts';
-import { toView, type OrderRow } from './map.ts';
+import { toOrder, toView, type OrderRow } from './map.ts';
 import { CARMI, STATUS, TYPE } from './tables.ts';
 
 async function orderRow(ctx: DujiaokaContext, where: SQL): Promise<OrderRow | undefined> {
+  const [row] = await orderRows(ctx, where, 1);
+  return row;
+}
+
+async function orderRows(ctx: DujiaokaContext, where: SQL, limit: number): Promise<OrderRow[]> {
   const { orders: o, goods: g, pays: p } = ctx.t;
-  const [row] = await ctx.db
+  return ctx.db
     .select({
       id: o.id, orderSn: o.orderSn, goodsId: o.goodsId, title: o.title, type: o.type, buyAmount: o.buyAmount,
       actualPrice: o.actualPrice, searchPwd: o.searchPwd, email: o.email, info: o.info, payId: o.payId,
@@ -22,8 +28,8 @@ async function orderRow(ctx: DujiaokaContext, where: SQL): Promise<OrderRow | un
     .leftJoin(g, eq(g.id, o.goodsId))
     .leftJoin(p, eq(p.id, o.payId))
     .where(and(where, isNull(o.deletedAt)))
-    .limit(1);
-  return row;
+    .orderBy(desc(o.id))
+    .limit(limit);
 }
 
 /** Unsold keys of a product, counted only up to `upTo`: the order can use no more. */
@@ -62,4 +68,16 @@ export async function findByNumber(ctx: DujiaokaContext, asked: string): Promise
   if (byOrderNo || !ctx.server.tradeNoIndex) return view(ctx, byOrderNo);
   // '' is dujiaoka's "no trade number yet": never a match
   return view(ctx, await orderRow(ctx, and(eq(ctx.t.orders.tradeNo, asked), sql`${ctx.t.orders.tradeNo} <> ''`)!));
+}
+
+/**
+ * A buyer's orders by email, newest first, on dujiaoka's own `email` index. The column's collation
+ * (utf8mb4_unicode_ci) compares without case, so the address is matched as typed (trimmed), with
+ * no function on the column that would keep MySQL off the index.
+ */
+export async function findByContact(ctx: DujiaokaContext, contact: string, limit: number): Promise<OrderSummary[]> {
+  const email = contact.trim();
+  if (!email) return [];
+  const rows = await orderRows(ctx, eq(ctx.t.orders.email, email), limit);
+  return rows.map((r) => ({ order: toOrder(ctx, r), productTitle: r.goodsName ?? r.title }));
 }

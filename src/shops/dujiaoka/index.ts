@@ -11,7 +11,7 @@ import { digestsEqual, type SecretBox } from '../../crypto/secret-box.ts';
 import type { ShopPort } from '../port.ts';
 import type { DujiaokaContext, ServerFacts } from './context.ts';
 import { dujiaokaTables } from './tables.ts';
-import { findByNumber, findByOrderNo } from './find.ts';
+import { findByContact, findByNumber, findByOrderNo } from './find.ts';
 import { SECRET, type DujiaokaOrder, infoKeys } from './map.ts';
 import { deliverDujiaoka, landedDujiaoka } from './deliver.ts';
 import { countDujiaokaStuck, findDujiaokaStuck } from './stuck.ts';
@@ -124,6 +124,7 @@ export function createDujiaokaShop(ctx: DujiaokaContext): ShopPort {
     notes: startNotes(ctx.server, ctx.prefix),
     find: (asked) => findByNumber(ctx, asked),
     findByOrderNo: (orderNo) => findByOrderNo(ctx, orderNo),
+    findByContact: (contact, limit) => findByContact(ctx, contact, limit),
     async verifySecret(order, secret) {
       const expected = (order as DujiaokaOrder)[SECRET];
       if (!expected) throw new Error('not a dujiaoka order');
