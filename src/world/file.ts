@@ -39,3 +39,8 @@ export function readWorldFile(file: string): string {
     closeSync(fd);
   }
 }
+
+/** A path as an error message shows it: quoted when blanks at its ends or control characters would hide what it is. */
+export function shownPath(path: string): string {
+  return /^\S(?:.*\S)?$/su.test(path) && !/\p{Cc}/u.test(path) ? path : JSON.stringify(path);
+}

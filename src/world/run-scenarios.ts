@@ -18,7 +18,7 @@ import { validKeys } from '../domain/order.ts';
 import type { Action, Explanation, Verdict } from '../domain/verdicts.ts';
 import { parseScenario, type Scenario, type ScenarioCheck } from './schema.ts';
 import { loadWorld } from './load.ts';
-import { readWorldFile, WorldFileError } from './file.ts';
+import { readWorldFile, shownPath, WorldFileError } from './file.ts';
 import { runSweepCheck } from './sweep-check.ts';
 
 export interface CheckLine {
@@ -47,36 +47,36 @@ export function readScenarios(path: string): { file: string; scenario: Scenario 
   try {
     stat = statSync(path);
   } catch {
-    throw new ScenarioFileError(`${path}: no such file or directory`);
+    throw new ScenarioFileError(`${shownPath(path)}: no such file or directory`);
   }
   if (stat.isDirectory()) {
     try {
       files = readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f));
     } catch (err) {
-      throw new ScenarioFileError(`${path}: cannot list (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new ScenarioFileError(`${shownPath(path)}: cannot list (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   } else if (stat.isFile()) {
     files = [path];
   } else {
-    throw new ScenarioFileError(`${path}: not a regular file or directory`);
+    throw new ScenarioFileError(`${shownPath(path)}: not a regular file or directory`);
   }
-  if (files.length === 0) throw new ScenarioFileError(`${path}: no .json scenario files`);
+  if (files.length === 0) throw new ScenarioFileError(`${shownPath(path)}: no .json scenario files`);
   return files.map((file) => {
     let text: string;
     try {
       text = readWorldFile(file);
     } catch (err) {
-      if (err instanceof WorldFileError) throw new ScenarioFileError(`${file}: ${err.message}`);
+      if (err instanceof WorldFileError) throw new ScenarioFileError(`${shownPath(file)}: ${err.message}`);
       throw err;
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new ScenarioFileError(`${file}: not JSON (${(err as Error).message.split('\n')[0]})`);
+      throw new ScenarioFileError(`${shownPath(file)}: not JSON (${(err as Error).message.split('\n')[0]})`);
     }
     const parsed = parseScenario(json);
-    if (!parsed.ok) throw new ScenarioFileError(`${file}: ${parsed.error}`);
+    if (!parsed.ok) throw new ScenarioFileError(`${shownPath(file)}: ${parsed.error}`);
     return { file, scenario: parsed.scenario };
   });
 }

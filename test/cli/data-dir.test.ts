@@ -4,7 +4,7 @@
  * written; a stopped server releases it, a killed one's lock is taken over. The demo runs in
  * sandbox mode and says so, its sandbox answering loopback clients only.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { openDatabase } from '../../src/db/client.ts';
 import { LOCK_FILE } from '../../src/db/data-dir-lock.ts';
 import { freshPostgres, POSTGRES_URL } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
+import { startServe } from '../support/serve-process.ts';
 
 const run = promisify(execFile);
 // two tests here need a real Postgres; the rest of the file runs on PGlite
@@ -32,32 +33,8 @@ async function cli(args: string[], env: Record<string, string>) {
   }
 }
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  stdout: () => string;
-  exited: Promise<number | NodeJS.Signals | null>;
-}
-
-/** `order-doctor serve` on DATA_DIR, on a free port, without the sweep loop; resolves once it listens. */
-async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['bin/order-doctor.js', 'serve', ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', SWEEP_INTERVAL: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { err += String(d); });
-  const exited = new Promise<number | NodeJS.Signals | null>((r) => child.on('exit', (code, signal) => r(signal ?? code)));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const m = /listening on http:\/\/localhost:(\d+)/.exec(out);
-    if (m) return { child, port: Number(m[1]), stdout: () => out, exited };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${out}${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** without the sweep loop: these tests are about the process and its DATA_DIR */
+const NO_SWEEP = { SWEEP_INTERVAL: 'off' };
 
 const lockOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')) as { pid: number; command: string };
 
@@ -76,7 +53,7 @@ describe('one DATA_DIR, one process', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-datadir-'));
     const env = { DATA_DIR: dataDir };
 
-    const first = await startServe(dataDir);
+    const first = await startServe(dataDir, { env: NO_SWEEP });
     expect(lockOf(dataDir)).toMatchObject({ pid: first.child.pid, command: 'serve' });
     const openers = [['agents', 'create', '--name', 'x'], ['diagnose', 'K2026112210002'], ['migrate'], ['sweep'], ['report'], ['serve']];
     const refusals = await Promise.all(openers.map((args) => cli(args, { ...env, PORT: '0' })));
@@ -103,12 +80,12 @@ describe('one DATA_DIR, one process', () => {
     expect(created.stdout).toMatch(/^agent token: od_/m);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
 
-    const second = await startServe(dataDir);
+    const second = await startServe(dataDir, { env: NO_SWEEP });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
 
-    const third = await startServe(dataDir);
+    const third = await startServe(dataDir, { env: NO_SWEEP });
     third.child.kill('SIGKILL');
     expect(await third.exited).toBe('SIGKILL');
     expect(lockOf(dataDir).pid).toBe(third.child.pid); // left behind by the dead
@@ -124,7 +101,7 @@ describe('one DATA_DIR, one process', () => {
   it.skipIf(!PG)('takes no lock on Postgres (DATABASE_URL): the CLI runs beside a holder of DATA_DIR', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-datadir-pg-'));
     const pg = await freshPostgres(POSTGRES_URL!, 2);
-    const server = await startServe(dataDir); // holds DATA_DIR (embedded)
+    const server = await startServe(dataDir, { env: NO_SWEEP }); // holds DATA_DIR (embedded)
     try {
       const out = await cli(['agents', 'create', '--name', 'pg'], { DATA_DIR: dataDir, DATABASE_URL: pg.url!, CARD_KEY_SECRET: Buffer.alloc(32, 1).toString('base64') });
       expect(out.stderr).toBe('');
@@ -141,7 +118,7 @@ describe('one DATA_DIR, one process', () => {
 describe('npm start (the demo) is in sandbox mode', () => {
   it('says so at start, plays the demo through the sandbox, and serves /sandbox/ to loopback clients only', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-demo-'));
-    const server = await startServe(dataDir);
+    const server = await startServe(dataDir, { env: NO_SWEEP });
     try {
       expect(server.stdout()).toMatch(/^loaded the demo world: /m);
       expect(server.stdout()).toMatch(
@@ -163,7 +140,7 @@ describe('npm start (the demo) is in sandbox mode', () => {
       await server.exited;
     }
     // served again: still the demo, still in sandbox mode
-    const again = await startServe(dataDir);
+    const again = await startServe(dataDir, { env: NO_SWEEP });
     try {
       expect(again.stdout()).not.toMatch(/loaded the demo world/);
       expect(again.stdout()).toMatch(/^sandbox mode: /m);
@@ -175,7 +152,7 @@ describe('npm start (the demo) is in sandbox mode', () => {
 
   it('serve --world is in sandbox mode too', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-world-'));
-    const server = await startServe(dataDir, ['--world', 'fixtures/scenarios/paid-callback-lost-alipay.json']);
+    const server = await startServe(dataDir, { args: ['--world', 'fixtures/scenarios/paid-callback-lost-alipay.json'], env: NO_SWEEP });
     try {
       expect(server.stdout()).toMatch(/^loaded world: /m);
       expect(server.stdout()).toMatch(/^sandbox mode: /m);
@@ -190,7 +167,7 @@ describe('npm start (the demo) is in sandbox mode', () => {
     const pg = await freshPostgres(POSTGRES_URL!, 2);
     const env = { DATABASE_URL: pg.url!, CARD_KEY_SECRET: Buffer.alloc(32, 2).toString('base64') };
     try {
-      const plain = await startServe(mkdtempSync(join(tmpdir(), 'od-plain-')), [], env);
+      const plain = await startServe(mkdtempSync(join(tmpdir(), 'od-plain-')), { env: { ...NO_SWEEP, ...env } });
       try {
         expect(plain.stdout()).not.toMatch(/sandbox/);
         const res = await fetch(`http://127.0.0.1:${plain.port}/sandbox/credentials`);
@@ -199,7 +176,7 @@ describe('npm start (the demo) is in sandbox mode', () => {
         plain.child.kill('SIGTERM');
         await plain.exited;
       }
-      const on = await startServe(mkdtempSync(join(tmpdir(), 'od-plain-')), [], { ...env, SANDBOX: 'on' });
+      const on = await startServe(mkdtempSync(join(tmpdir(), 'od-plain-')), { env: { ...NO_SWEEP, ...env, SANDBOX: 'on' } });
       try {
         expect(on.stdout()).toMatch(/^sandbox mode: /m);
       } finally {

@@ -5,7 +5,6 @@
  * recorded and none of its leases is left held; a second signal exits at once. And the sweep's
  * own part of it, in process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,36 +16,8 @@ import { runSweep } from '../../src/jobs/sweep.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { testDatabase } from '../support/db.ts';
 import { paidOrdersWorld } from '../support/services.ts';
+import { startServe, type ServeProcess } from '../support/serve-process.ts';
 import { servicesLogging } from './support.ts';
-
-interface Serve {
-  child: ChildProcess;
-  port: number;
-  token: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | NodeJS.Signals | null>;
-}
-
-async function startServe(dataDir: string, env: Record<string, string>): Promise<Serve> {
-  const child = spawn(process.execPath, ['bin/order-doctor.js', 'serve'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { err += String(d); });
-  const exited = new Promise<number | NodeJS.Signals | null>((r) => child.on('exit', (code, signal) => r(signal ?? code)));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const port = /listening on http:\/\/localhost:(\d+)/.exec(out)?.[1];
-    const token = /^agent token: (\S+)$/m.exec(out)?.[1];
-    if (port && token) return { child, port: Number(port), token, stdout: () => out, stderr: () => err, exited };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${out}${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const check = (port: number, orderNo: string, secret: string) =>
   fetch(`http://127.0.0.1:${port}/api/v1/orders/${orderNo}/check`, {
@@ -54,7 +25,7 @@ const check = (port: number, orderNo: string, secret: string) =>
   });
 
 /** waits until /healthz (as an agent) shows a sweep running */
-async function sweepRunning(s: Serve): Promise<void> {
+async function sweepRunning(s: ServeProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const res = await fetch(`http://127.0.0.1:${s.port}/healthz`, { headers: { authorization: `Bearer ${s.token}` } });
@@ -69,7 +40,7 @@ describe('serve, on SIGTERM', () => {
   it('finishes the checks in flight and the running sweep, releases its leases, closes and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-shutdown-'));
     // one order at a time: the running sweep holds claims it has not started when the signal comes
-    const s = await startServe(dataDir, { SANDBOX_LATENCY_MS: '1000', SWEEP_INTERVAL: '200ms', SWEEP_CONCURRENCY: '1' });
+    const s = await startServe(dataDir, { env: { HOST: '127.0.0.1', SANDBOX_LATENCY_MS: '1000', SWEEP_INTERVAL: '200ms', SWEEP_CONCURRENCY: '1' }, waitForToken: true });
     let exited = false;
     try {
       await sweepRunning(s);
@@ -126,7 +97,7 @@ describe('serve, on SIGTERM', () => {
 
   it('a second signal exits at once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'od-shutdown-twice-'));
-    const s = await startServe(dataDir, { SANDBOX_LATENCY_MS: '3000', SWEEP_INTERVAL: 'off' });
+    const s = await startServe(dataDir, { env: { HOST: '127.0.0.1', SANDBOX_LATENCY_MS: '3000', SWEEP_INTERVAL: 'off' }, waitForToken: true });
     try {
       const slow = check(s.port, 'K2026112210002', '73905').catch((e: unknown) => e);
       await new Promise((r) => setTimeout(r, 300));
