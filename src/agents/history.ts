@@ -3,7 +3,7 @@
  * earlier diagnosis (whoever asked), every ticket, and the audit trail (keys issued, reveals,
  * failed verifications, tickets, deferrals), so nobody has to ask the buyer again.
  */
-import { asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq, ne } from 'drizzle-orm';
 import { auditLog, diagnoses, tickets } from '../db/schema.ts';
 import type { Services } from '../services.ts';
 
@@ -37,7 +37,7 @@ export async function diagnosisOf(svc: Services, orderNo: string, id: string): P
   return row && row.orderNo === orderNo ? row : null;
 }
 
-/** The orders the machine could not close: open tickets, soonest due first. */
+/** The orders the machine could not close: active tickets (not resolved), soonest due first. */
 export async function openTickets(svc: Services, limit = 50): Promise<TicketRow[]> {
-  return svc.database.db.select().from(tickets).where(eq(tickets.status, 'open')).orderBy(asc(tickets.dueAt)).limit(limit);
+  return svc.database.db.select().from(tickets).where(ne(tickets.status, 'resolved')).orderBy(asc(tickets.dueAt)).limit(limit);
 }

@@ -164,25 +164,66 @@ export const diagnoses = pgTable(
   (t) => [index('diagnoses_order_idx').on(t.orderNo, t.startedAt), index('diagnoses_started_idx').on(t.startedAt)],
 );
 
+/**
+ * Tickets on SLA clocks (tickets/sla.ts). Each deadline and each breach is stored as it happens,
+ * never recomputed on read: `first_response_due_at` and `resolution_due_at` are set when the ticket
+ * opens and moved only when its clock stops and restarts (waiting on the buyer, resolved then
+ * reopened: `paused_ms` is the working time spent off the clock); a breach is the deadline written
+ * into `*_breached_at` once, by the conditional update in tickets/breaches.ts. `due_at` is the next
+ * deadline the buyer was promised (first response, then resolution): the queue sorts by it.
+ */
 export const tickets = pgTable(
   'tickets',
   {
     id: serial('id').primaryKey(),
     number: text('number').notNull(),
     orderNo: text('order_no').notNull(),
-    status: text('status', { enum: ['open', 'resolved'] }).notNull().default('open'),
+    status: text('status', { enum: ['open', 'waiting_on_buyer', 'resolved', 'reopened'] }).notNull().default('open'),
     reason: text('reason').notNull(),
     source: text('source', { enum: ['auto', 'buyer', 'agent'] }).notNull(),
     diagnosisId: text('diagnosis_id').notNull(),
     openedAt: ts('opened_at').notNull(),
     dueAt: ts('due_at').notNull(),
     resolvedAt: ts('resolved_at'),
+    category: text('category', { enum: ['payment', 'delivery', 'stock', 'migration', 'account'] }).notNull().default('delivery'),
+    priority: text('priority', { enum: ['urgent', 'normal'] }).notNull().default('normal'),
+    assigneeId: integer('assignee_id').references(() => agents.id),
+    /** the ticket's own terms, fixed when it opened (or its priority changed): a later policy change does not move them */
+    firstResponseMinutes: integer('first_response_minutes').notNull().default(15),
+    resolutionMinutes: integer('resolution_minutes').notNull().default(120),
+    /** the business hours its clocks run in (tickets/sla.ts BusinessHours); null: around the clock */
+    businessHours: jsonb('business_hours'),
+    firstResponseDueAt: ts('first_response_due_at').notNull(),
+    resolutionDueAt: ts('resolution_due_at').notNull(),
+    firstRespondedAt: ts('first_responded_at'),
+    firstResponseBreachedAt: ts('first_response_breached_at'),
+    resolutionBreachedAt: ts('resolution_breached_at'),
+    /** set while the clocks stand (waiting on the buyer, resolved) */
+    clockStoppedAt: ts('clock_stopped_at'),
+    /** working time spent with the clocks stopped: each deadline is opened_at + its span + this */
+    pausedMs: bigint('paused_ms', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     uniqueIndex('tickets_number_uq').on(t.number),
-    // one open ticket per order: escalations reuse it
-    uniqueIndex('tickets_one_open_per_order_uq').on(t.orderNo).where(sql`${t.status} = 'open'`),
+    // one active ticket per order (open, waiting on the buyer or reopened): escalations reuse it
+    uniqueIndex('tickets_one_open_per_order_uq').on(t.orderNo).where(sql`${t.status} <> 'resolved'`),
+    index('tickets_active_due_idx').on(t.dueAt).where(sql`${t.status} <> 'resolved'`),
   ],
+);
+
+/** What was said on a ticket: replies to the buyer (shown on the buyer's ticket page, emailed) and internal notes (never shown to the buyer). */
+export const ticketMessages = pgTable(
+  'ticket_messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: integer('ticket_id').notNull().references(() => tickets.id),
+    kind: text('kind', { enum: ['reply', 'note'] }).notNull(),
+    agentId: integer('agent_id').references(() => agents.id),
+    authorName: text('author_name').notNull(),
+    body: text('body').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('ticket_messages_ticket_idx').on(t.ticketId, t.createdAt)],
 );
 
 export const auditLog = pgTable(
@@ -359,9 +400,9 @@ export const mailOutbox = pgTable(
   'mail_outbox',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    /** one email per delivery: the diagnosis (or shop delivery) that issued the keys */
+    /** one email per delivery: the diagnosis (or shop delivery) that issued the keys; `ticket-reply:<message id>` for a reply */
     deliveryKey: text('delivery_key').notNull(),
-    kind: text('kind', { enum: ['keys_delivered'] }).notNull(),
+    kind: text('kind', { enum: ['keys_delivered', 'ticket_reply'] }).notNull(),
     orderNo: text('order_no').notNull(),
     toAddress: text('to_address').notNull(),
     /** what the email says (order facts, counts, the link): never a key */

@@ -20,6 +20,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/client.ts';
 import { mailOutbox } from '../db/schema.ts';
 import { composeDeliveryMail, deliveryMailPayload } from '../mail/compose.ts';
+import { composeTicketReplyMail, ticketReplyPayload } from '../mail/ticket-reply.ts';
 import { nextAttemptAt } from '../mail/retry.ts';
 import { startLoop, type Loop } from './loop.ts';
 import { describeError } from '../observability/errors.ts';
@@ -89,6 +90,7 @@ export async function dispatchMail(deps: MailDeps, opts: { limit?: number; signa
 
 interface ClaimedRow {
   id: number;
+  kind: string;
   orderNo: string;
   toAddress: string;
   payload: unknown;
@@ -102,7 +104,7 @@ interface ClaimedRow {
 async function claimOne(database: Database, now: Date): Promise<ClaimedRow | null> {
   const at = now.toISOString();
   const [row] = await database.rows<{
-    id: number | string; order_no: string; to_address: string; payload: unknown; keys_enc: string | null;
+    id: number | string; kind: string; order_no: string; to_address: string; payload: unknown; keys_enc: string | null;
     attempts: number; created_at: string | Date;
   }>(sql`
     with picked as (
@@ -114,10 +116,10 @@ async function claimOne(database: Database, now: Date): Promise<ClaimedRow | nul
     )
     update mail_outbox m set status = 'sending', attempts = m.attempts + 1, sending_at = ${at}::timestamptz
       from picked where m.id = picked.id and m.status = 'pending'
-    returning m.id, m.order_no, m.to_address, m.payload, m.keys_enc, m.attempts, m.created_at`);
+    returning m.id, m.kind, m.order_no, m.to_address, m.payload, m.keys_enc, m.attempts, m.created_at`);
   if (!row) return null;
   return {
-    id: Number(row.id), orderNo: row.order_no, toAddress: row.to_address, payload: row.payload, keysEnc: row.keys_enc,
+    id: Number(row.id), kind: row.kind, orderNo: row.order_no, toAddress: row.to_address, payload: row.payload, keysEnc: row.keys_enc,
     attempts: Number(row.attempts), createdAt: new Date(row.created_at),
   };
 }
@@ -139,6 +141,11 @@ async function attempt(deps: MailDeps, mail: NonNullable<Config['mail']>, transp
 }
 
 async function prepare(box: SecretBox, mail: NonNullable<Config['mail']>, row: ClaimedRow): Promise<OutgoingMail> {
+  if (row.kind === 'ticket_reply') {
+    const reply = ticketReplyPayload.safeParse(typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload);
+    if (!reply.success) throw new Error('payload does not match the email it should become');
+    return { from: mail.from, to: row.toAddress, ...composeTicketReplyMail(reply.data), messageId: messageId(row.id, mail.from) };
+  }
   const payload = deliveryMailPayload.safeParse(typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload);
   if (!payload.success) throw new Error('payload does not match the email it should become');
   let keys: string[] = [];

@@ -14,6 +14,7 @@ import { claimBatch, letGoClaims, releaseClaims, restockedSkus, type Claim, type
 import { withContext } from '../observability/context.ts';
 import { lineLogger } from '../observability/logger.ts';
 import { recoverDeliveries } from '../engine/recover.ts';
+import { checkBreaches } from '../tickets/breaches.ts';
 import { createRateLimiter, databaseSlots, type RateLimiter } from './rate-limit.ts';
 import { bump, emptyTally, finishRun, heartbeat, HEARTBEAT_MS, startRun, type SweepTally } from './run-record.ts';
 import { nextStep, type Schedule } from './schedule.ts';
@@ -81,6 +82,8 @@ async function sweepRun(svc: Services, opts: SweepOptions, runId: string): Promi
   try {
     // deliveries into a shop's own database that a crash left half-recorded are finished first
     if (!dryRun && svc.shop.separate) await recoverDeliveries(svc, { log });
+    // tickets whose SLA deadline passed get their breach recorded, once (tickets/breaches.ts)
+    if (!dryRun) await checkBreaches(svc.database.db, svc.now()).catch((e: unknown) => bump(tally.errors, `sla: ${message(e)}`));
     const restocked = await restockedSkus(svc);
     source = dryRun
       ? await previewSource(svc, opts.limit ?? DRY_RUN_LIMIT, restocked)

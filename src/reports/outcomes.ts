@@ -86,8 +86,9 @@ export async function outcomeReport(database: Database, window: { since: Date; u
        where a.action in ('keys_issued', 'keys_restored') and ${inWindow('a.at')} group by 1 order by 2 desc`),
     database.rows<{ opened: number; open_now: number; overdue_now: number }>(sql`
       select count(*) filter (where ${inWindow('opened_at')})::int as opened,
-             count(*) filter (where status = 'open')::int as open_now,
-             count(*) filter (where status = 'open' and due_at < ${until}::timestamptz)::int as overdue_now
+             count(*) filter (where status <> 'resolved')::int as open_now,
+             -- a ticket waiting on the buyer has its clocks stopped: not overdue while it waits
+             count(*) filter (where status in ('open', 'reopened') and due_at < ${until}::timestamptz)::int as overdue_now
         from tickets`),
     database.rows<{ n: number }>(sql`select count(*)::int as n from sweep_runs where not dry_run and ${inWindow('started_at')}`),
     lastSweepRun(database),

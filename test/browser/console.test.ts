@@ -1,7 +1,8 @@
 /**
  * The agents' console in a real browser: playwright-core driving Debian's Chromium against the app
  * served in-process. Sign in with a token, search an order, one-click diagnosis with its evidence,
- * the confirmation that names the action, apply, the key revealed (audited); axe-core finds no
+ * the confirmation that names the action, apply, the key revealed (audited); a ticket from the queue
+ * answered with a macro, the reply then seen on the buyer's ticket page (the note never); axe-core finds no
  * serious accessibility violation; the CSP never blocks the console's own stylesheet. Screenshots
  * go to test-results/screenshots/; the README's, in docs/, are made with CONSOLE_SHOTS_DIR=docs
  * (so an ordinary run leaves the committed ones alone).
@@ -137,6 +138,46 @@ describe.skipIf(!present)('agents\' console in Chromium', { timeout: 180_000 }, 
     expect(cspViolations).toEqual([]);
   });
 
+  it('a ticket: the queue with its clock, a macro, a reply the buyer then sees on their ticket page, a note they never see', async () => {
+    // the buyer says "not solved" on the check page (English)
+    const buyer = await open();
+    const o = ORDERS.refunded;
+    await buyer.goto('/?lang=en');
+    await buyer.getByLabel('Order or transaction number').fill(o.no);
+    await buyer.getByLabel('Query password (查询密码)').fill(o.secret);
+    await buyer.getByRole('button', { name: 'Check order' }).click();
+    await buyer.getByRole('button', { name: 'No, get a person' }).click();
+    const number = (await buyer.locator('.ticket-no').first().textContent())!.trim();
+
+    // the agent finds it in the queue, its first-response clock running, and answers with a macro
+    const agent = await open();
+    await signIn(agent);
+    await agent.getByRole('link', { name: 'Tickets', exact: true }).click();
+    expect(await agent.locator(`tr[data-ticket="${number}"] [data-clock="first_response"]`).textContent()).toMatch(/first response: \d+ min left/);
+    await agent.getByRole('link', { name: number }).click();
+    await agent.getByRole('link', { name: 'Checking the payment' }).click();
+    expect(await agent.getByLabel(/^Reply \(shown on the buyer/).inputValue()).toContain(`payment of order ${o.no}`);
+    await agent.getByLabel(/^Reply \(shown on the buyer/).fill(`We are on it: order ${o.no} will be delivered within the hour.`);
+    await agent.getByRole('button', { name: 'Send reply' }).click();
+    await agent.getByText('Reply sent').waitFor();
+    await agent.getByLabel('Note (agents only)').fill('supplier ticket #8812 (internal)');
+    await agent.getByRole('button', { name: 'Add note' }).click();
+    await agent.getByText('Note added').waitFor();
+    expect(await agent.locator('[data-clock]').first().getAttribute('data-clock')).toBe('resolution');
+    await agent.screenshot({ path: `${DOCS}/console-ticket.png` });
+
+    // the buyer's ticket page shows the reply, never the note
+    await buyer.getByRole('link', { name: 'See ticket status' }).click();
+    const reply = buyer.locator('[data-reply]');
+    expect(await reply.textContent()).toContain(`order ${o.no} will be delivered within the hour`);
+    expect(await buyer.content()).not.toContain('supplier ticket #8812');
+    const audited = await svc.database.db.select().from(auditLog).where(and(eq(auditLog.orderNo, o.no), eq(auditLog.action, 'ticket_replied')));
+    expect(audited.map((a) => a.actorId)).toEqual([expect.stringMatching(/:mei$/)]);
+    await agent.context().close();
+    await buyer.context().close();
+    expect(cspViolations).toEqual([]);
+  });
+
   it('sign-in, search and order pages have no serious accessibility violations', async () => {
     // axe is injected as an inline script, which our CSP rightly blocks: this context bypasses CSP
     const page = await open({ bypassCSP: true });
@@ -147,6 +188,16 @@ describe.skipIf(!present)('agents\' console in Chromium', { timeout: 180_000 }, 
     await page.goto(`/agent/orders/${ORDERS.outOfStock.no}`);
     await page.getByRole('button', { name: 'Diagnose now' }).click();
     await page.locator('[data-verdict]').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto('/agent/tickets?state=all');
+    expect(await seriousViolations(page)).toEqual([]);
+    const first = page.locator('tr[data-ticket] a').first();
+    if (await first.count()) {
+      await first.click();
+      await page.locator('[data-status]').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+    }
+    await page.goto('/agent/sla');
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });

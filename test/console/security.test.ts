@@ -17,7 +17,7 @@ const ORDER = ORDERS.callbackLost.no;
 const DATA = [ORDER, 'data-verdict', 'Open tickets', 'Order number, payment', 'agent-1', 'Keys held'];
 
 function concrete(path: string): string {
-  return path.replace(':orderNo', ORDER).replace(':id', '1').replace('*', 'x');
+  return path.replace(':orderNo', ORDER).replace(':id', '1').replace(':number', 'T261122-AAAAA').replace('*', 'x');
 }
 
 /** Every console route the app serves, except its stylesheet (public, no data). */
@@ -50,6 +50,9 @@ describe('console sessions and permissions', { timeout: 120_000 }, () => {
       'GET /agent', 'POST /agent/sign-in', 'POST /agent/sign-out', 'POST /agent/search', 'GET /agent/orders/:orderNo',
       'POST /agent/orders/:orderNo/diagnose', 'GET /agent/orders/:orderNo/confirm', 'POST /agent/orders/:orderNo/apply',
       'POST /agent/orders/:orderNo/reveal', 'GET /agent/agents', 'POST /agent/agents', 'POST /agent/agents/:id/revoke',
+      'GET /agent/tickets', 'GET /agent/tickets/:number', 'POST /agent/tickets/:number/claim', 'POST /agent/tickets/:number/assign',
+      'POST /agent/tickets/:number/reply', 'POST /agent/tickets/:number/note', 'POST /agent/tickets/:number/state',
+      'POST /agent/tickets/:number/triage', 'POST /agent/tickets/:number/diagnose', 'GET /agent/sla', 'POST /agent/sla',
     ]));
     const anon = new Browser(s.app);
     const forged = new Browser(s.app);
@@ -57,7 +60,7 @@ describe('console sessions and permissions', { timeout: 120_000 }, () => {
     for (const b of [anon, forged]) {
       for (const r of routes) {
         const path = concrete(r.path);
-        const res = r.method === 'GET' ? await b.get(`${path}?d=00000000-0000-0000-0000-000000000000`) : await postForm(b, path, { q: ORDER, slot: '1', diagnosis: 'x', name: 'x', token: '' });
+        const res = r.method === 'GET' ? await b.get(`${path}?d=00000000-0000-0000-0000-000000000000`) : await postForm(b, path, { q: ORDER, slot: '1', diagnosis: 'x', name: 'x', token: '', body: 'x', event: 'resolve', assignee: '1' });
         // GET /agent is the sign-in page itself (200); sign-out without a session just goes back to it
         const allowed = path === '/agent' && r.method === 'GET' ? [200] : path === '/agent/sign-out' ? [303] : [401];
         const body = await expectRefused(res, allowed);

@@ -27,6 +27,9 @@ import type { ConsoleEnv } from './env.ts';
 import { createSignInLimits, type SignInLimits } from './limits.ts';
 import { mountOrderRoutes } from './orders.tsx';
 import { mountAdminRoutes } from './admin.tsx';
+import { mountSlaRoutes } from './sla.tsx';
+import { mountTicketRoutes } from './tickets.tsx';
+import { mountReport } from './report.tsx';
 import { page, signInPage } from './render.tsx';
 import { Home } from './views/home.tsx';
 
@@ -93,6 +96,9 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
   con.use('*', requireAgent((c, status, message) => signInPage(c, status, message)));
   mountOrderRoutes(con, svc);
   mountAdminRoutes(con, svc);
+  mountTicketRoutes(con, svc);
+  mountSlaRoutes(con, svc);
+  mountReport(con, svc);
 
   app.route('/agent', con);
 }

@@ -2,7 +2,7 @@
  * What the answer page shows, loaded from the stored diagnosis the buyer was given (never re-run on
  * a mere page view): verdict, explanation, facts, the order, the keys masked, the ticket if any.
  */
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { diagnoses, sweepQueue, tickets } from '../../db/schema.ts';
 import { maskSecret } from '../../crypto/secret-box.ts';
 import type { DecisionFacts } from '../../domain/decide.ts';
@@ -13,6 +13,7 @@ import { lookupOrder } from '../../engine/lookup.ts';
 import type { Lookup } from '../../domain/order.ts';
 import type { FindingsView } from '../../engine/findings-view.ts';
 import type { BuyerSession } from './session.ts';
+import { messagesOf } from '../../tickets/messages.ts';
 
 export interface ShownKey {
   slot: number;
@@ -25,10 +26,12 @@ export interface ShownKey {
 
 export interface TicketView {
   number: string;
-  status: 'open' | 'resolved';
+  status: 'open' | 'waiting_on_buyer' | 'resolved' | 'reopened';
   openedAt: string;
   dueAt: string;
   resolvedAt?: string;
+  /** support's replies (internal notes never come here) */
+  replies: { at: string; author: string; body: string }[];
 }
 
 export interface AnswerModel {
@@ -54,21 +57,24 @@ export async function maskedKeys(svc: Services, lookup: Lookup): Promise<ShownKe
   return keys.map((k) => ({ slot: k.slot, masked: maskSecret(k.secret), issuedAt: k.issuedAt, replacement: k.replacement }));
 }
 
-export function ticketView(row: typeof tickets.$inferSelect): TicketView {
+/** The ticket as its buyer sees it: its state, deadline and support's replies, never an internal note. */
+export async function ticketView(svc: Pick<Services, 'database'>, row: typeof tickets.$inferSelect): Promise<TicketView> {
+  const replies = await messagesOf(svc, row.id, true);
   return {
     number: row.number, status: row.status, openedAt: row.openedAt.toISOString(), dueAt: row.dueAt.toISOString(),
     ...(row.resolvedAt ? { resolvedAt: row.resolvedAt.toISOString() } : {}),
+    replies: replies.map((m) => ({ at: m.createdAt.toISOString(), author: m.authorName, body: m.body })),
   };
 }
 
 /** The order's open ticket, else the one the diagnosis named. */
 async function ticketFor(svc: Services, orderNo: string, named: string | null): Promise<TicketView | undefined> {
   const db = svc.database.db;
-  const [open] = await db.select().from(tickets).where(and(eq(tickets.orderNo, orderNo), eq(tickets.status, 'open'))).limit(1);
-  if (open) return ticketView(open);
+  const [open] = await db.select().from(tickets).where(and(eq(tickets.orderNo, orderNo), ne(tickets.status, 'resolved'))).limit(1);
+  if (open) return ticketView(svc, open);
   if (!named) return undefined;
   const [row] = await db.select().from(tickets).where(and(eq(tickets.number, named), eq(tickets.orderNo, orderNo))).limit(1);
-  return row ? ticketView(row) : undefined;
+  return row ? ticketView(svc, row) : undefined;
 }
 
 /** The answer for a verified session, or null when its diagnosis is gone. */

@@ -83,26 +83,40 @@ function Keys(p: { keys: ShownKey[]; lang: Lang; csrf: string }) {
 export function TicketBox(p: { ticket: TicketView; lang: Lang }) {
   const t = strings(p.lang);
   const k = p.ticket;
+  const status = k.status === 'resolved' ? t.ticketResolved : k.status === 'waiting_on_buyer' ? t.ticketWaiting : t.ticketOpen;
   return (
-    <dl class="facts ticket">
-      <dt>{t.ticketNo}</dt>
-      <dd class="ticket-no">{k.number}</dd>
-      <dt>{t.ticketStatus}</dt>
-      <dd class={`status ${k.status}`}>{k.status === 'open' ? t.ticketOpen : t.ticketResolved}</dd>
-      <dt>{t.ticketOpened}</dt>
-      <dd><time datetime={k.openedAt}>{formatTime(k.openedAt)}</time></dd>
-      {k.status === 'open' ? (
-        <>
-          <dt>{t.ticketDue}</dt>
-          <dd><time datetime={k.dueAt}>{formatTime(k.dueAt)}</time></dd>
-        </>
-      ) : k.resolvedAt ? (
-        <>
-          <dt>{t.ticketResolvedAt}</dt>
-          <dd><time datetime={k.resolvedAt}>{formatTime(k.resolvedAt)}</time></dd>
-        </>
+    <>
+      <dl class="facts ticket">
+        <dt>{t.ticketNo}</dt>
+        <dd class="ticket-no">{k.number}</dd>
+        <dt>{t.ticketStatus}</dt>
+        <dd class={`status ${k.status}`}>{status}</dd>
+        <dt>{t.ticketOpened}</dt>
+        <dd><time datetime={k.openedAt}>{formatTime(k.openedAt)}</time></dd>
+        {k.status === 'open' || k.status === 'reopened' ? (
+          <>
+            <dt>{t.ticketDue}</dt>
+            <dd><time datetime={k.dueAt}>{formatTime(k.dueAt)}</time></dd>
+          </>
+        ) : k.status === 'resolved' && k.resolvedAt ? (
+          <>
+            <dt>{t.ticketResolvedAt}</dt>
+            <dd><time datetime={k.resolvedAt}>{formatTime(k.resolvedAt)}</time></dd>
+          </>
+        ) : null}
+      </dl>
+      {k.replies.length ? (
+        <section class="replies" aria-label={t.ticketReplies}>
+          <h3>{t.ticketReplies}</h3>
+          {k.replies.map((r) => (
+            <article class="reply" data-reply>
+              <p class="meta"><time datetime={r.at}>{formatTime(r.at)}</time>{` · ${r.author}`}</p>
+              <p class="reply-body">{r.body}</p>
+            </article>
+          ))}
+        </section>
       ) : null}
-    </dl>
+    </>
   );
 }
 

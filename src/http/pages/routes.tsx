@@ -13,6 +13,8 @@ import { and, eq } from 'drizzle-orm';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { customerCheck, revealKeys } from '../../engine/customer-check.ts';
 import { escalate } from '../../actions/escalate.ts';
+import { audit } from '../../actions/audit.ts';
+import { BUYER_NOT_SOLVED, BUYER_SOLVED } from '../../reports/feedback.ts';
 import { isOrderNo } from '../../domain/order-number.ts';
 import { tickets } from '../../db/schema.ts';
 import type { Services } from '../../services.ts';
@@ -162,15 +164,29 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     const session = await readSession(c, svc);
     const loaded = session ? await loadAnswer(svc, session) : null;
     if (!session || !loaded) return lookupPage(c, 401, lang, t.expired);
-    if (form.answer !== 'no') return answerPage(c, lang, { model: loaded.model, solved: true });
+    if (form.answer !== 'no') {
+      // the buyer's answer, counted by the outcome report (src/reports/feedback.ts)
+      if (form.answer === 'yes') {
+        await audit(svc.database.db, {
+          at: svc.now(), actor: { kind: 'customer', id: clientIp(c) }, action: BUYER_SOLVED, orderNo: session.orderNo,
+          diagnosisId: session.diagnosisId, detail: {},
+        });
+      }
+      return answerPage(c, lang, { model: loaded.model, solved: true });
+    }
     // "not solved": a ticket with the diagnosis the buyer saw attached (reused while one is open)
-    const ticket = await svc.database.db.transaction((tx) =>
-      escalate(tx, {
-        orderNo: session.orderNo, reason: 'buyer_not_solved', source: 'buyer', now: svc.now(),
+    const ticket = await svc.database.db.transaction(async (tx) => {
+      // the answer itself, whatever becomes of the ticket (opened, reused, reopened): the outcome report counts it
+      await audit(tx, {
+        at: svc.now(), actor: { kind: 'customer', id: clientIp(c) }, action: BUYER_NOT_SOLVED, orderNo: session.orderNo,
+        diagnosisId: session.diagnosisId, detail: {},
+      });
+      return escalate(tx, {
+        orderNo: session.orderNo, reason: BUYER_NOT_SOLVED, source: 'buyer', now: svc.now(),
         slaMinutes: svc.config.ticketSlaMinutes, actor: { kind: 'customer', id: clientIp(c) }, diagnosisId: session.diagnosisId,
-      }),
-    );
-    const model = { ...loaded.model, ticket: { number: ticket.number, status: ticket.status, openedAt: ticket.openedAt, dueAt: ticket.dueAt } };
+      });
+    });
+    const model = { ...loaded.model, ticket: { number: ticket.number, status: ticket.status, openedAt: ticket.openedAt, dueAt: ticket.dueAt, replies: loaded.model.ticket?.replies ?? [] } };
     return answerPage(c, lang, { model, ticketJustOpened: true });
   });
 
@@ -184,7 +200,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
       : [];
     const title = strings(lang).ticketTitle;
     if (!row) return render(c, 404, lang, title, '/', <TicketPage lang={lang} />);
-    return render(c, 200, lang, title, `/ticket?no=${encodeURIComponent(no)}`, <TicketPage lang={lang} orderNo={row.orderNo} ticket={ticketView(row)} />);
+    return render(c, 200, lang, title, `/ticket?no=${encodeURIComponent(no)}`, <TicketPage lang={lang} orderNo={row.orderNo} ticket={await ticketView(svc, row)} />);
   });
 
   // a page path asked with another method: the page, 405 and Allow (never JSON to a browser)

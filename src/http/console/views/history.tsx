@@ -78,7 +78,7 @@ export function Earlier(p: { orderNo: string; history: OrderHistory; shownId?: s
             <thead><tr><th>Ticket</th><th>Status</th><th>Reason</th><th>Source</th><th>Opened</th><th>Due</th><th>Resolved</th></tr></thead>
             <tbody>
               {h.tickets.map((t) => (
-                <tr><td>{t.number}</td><td>{t.status}</td><td>{t.reason}</td><td>{t.source}</td><td><When at={t.openedAt} /></td><td><When at={t.dueAt} /></td><td><When at={t.resolvedAt} /></td></tr>
+                <tr><td><a class="mono" href={`/agent/tickets/${t.number}`}>{t.number}</a></td><td>{t.status}</td><td>{t.reason}</td><td>{t.source}</td><td><When at={t.openedAt} /></td><td><When at={t.dueAt} /></td><td><When at={t.resolvedAt} /></td></tr>
               ))}
             </tbody>
           </table>

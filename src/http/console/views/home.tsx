@@ -22,13 +22,14 @@ export function Home(p: { csrf: string; q?: string; hits?: SearchHit[]; open: Ti
       {p.hits ? <Results q={p.q ?? ''} hits={p.hits} /> : null}
       <section class="card" aria-labelledby="open-h">
         <h2 id="open-h">Open tickets</h2>
+        <p><a href="/agent/tickets">The ticket queue, with clocks and filters</a></p>
         {p.open.length === 0 ? <p class="meta">None.</p> : (
           <table>
             <thead><tr><th>Ticket</th><th>Order</th><th>Reason</th><th>Opened</th><th>Due</th></tr></thead>
             <tbody>
               {p.open.map((t) => (
                 <tr>
-                  <td>{t.number}</td>
+                  <td><a class="mono" href={`/agent/tickets/${t.number}`}>{t.number}</a></td>
                   <td><a class="mono" href={`/agent/orders/${encodeURIComponent(t.orderNo)}`}>{t.orderNo}</a></td>
                   <td>{t.reason}</td>
                   <td><When at={t.openedAt} /></td>

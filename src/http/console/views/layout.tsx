@@ -26,7 +26,9 @@ export function ConsoleLayout(p: { title: string; agent?: AgentAccount; csrf: st
             {p.agent ? (
               <nav aria-label="Console">
                 <a href="/agent">Search</a>
-                {p.agent.role === 'supervisor' ? <a href="/agent/agents">Agents</a> : null}
+                <a href="/agent/report">Report</a>
+                <a href="/agent/tickets">Tickets</a>
+                {p.agent.role === 'supervisor' ? <><a href="/agent/agents">Agents</a><a href="/agent/sla">SLA</a></> : null}
                 <span class="who" data-agent={p.agent.name}>{`${p.agent.name} (${p.agent.role})`}</span>
                 <form method="post" action="/agent/sign-out" class="inline">
                   <Csrf token={p.csrf} />

@@ -1,0 +1,229 @@
+/**
+ * The outcome report page: the period chooser, the headline figures, and one section per question,
+ * each a server-drawn chart beside a table of the same figures (report-charts.tsx).
+ */
+import { formatDuration } from '../../../cli/duration.ts';
+import type { ConsoleReport } from '../../../reports/console-report.ts';
+import { PRESETS } from '../../../reports/period.ts';
+import type { SlaRow } from '../../../reports/sla.ts';
+import { toShopTime } from '../../../shops/local-time.ts';
+import { BarChart, ColumnChart, describeBars, type Bar } from './report-charts.tsx';
+import { Notice } from './layout.tsx';
+
+const PRESET_NAMES: Record<keyof typeof PRESETS, string> = { '24h': 'Last 24 h', '7d': 'Last 7 days', '30d': 'Last 30 days' };
+
+export function percent(x: number | null): string {
+  return x === null ? '-' : `${(x * 100).toFixed(1)}%`;
+}
+
+/** `2 of 3 (66.7%)` */
+function share(part: number, whole: number, r: number | null): string {
+  return whole === 0 ? '0 of 0' : `${part} of ${whole} (${percent(r)})`;
+}
+
+export interface PeriodInput {
+  preset: string | null;
+  from: string;
+  to: string;
+}
+
+/** Presets as links, and a from/to form (GET: a period is a view, not an action; no CSRF needed). */
+export function PeriodChooser(p: { input: PeriodInput; timeZone: string; error?: string }) {
+  return (
+    <section class="card report-period" aria-labelledby="period-h">
+      <h1 id="period-h">Outcome report</h1>
+      {p.error ? <Notice kind="error">{p.error}</Notice> : null}
+      <nav aria-label="Period" class="presets">
+        {(Object.keys(PRESETS) as (keyof typeof PRESETS)[]).map((k) => (
+          <a href={`/agent/report?period=${k}`} class={p.input.preset === k ? 'button primary' : 'button'} aria-current={p.input.preset === k ? 'page' : undefined}>
+            {PRESET_NAMES[k]}
+          </a>
+        ))}
+      </nav>
+      <form method="get" action="/agent/report" class="period-form">
+        <div>
+          <label for="from">From (day)</label>
+          <input id="from" name="from" type="date" value={p.input.from} required />
+        </div>
+        <div>
+          <label for="to">To (day, included)</label>
+          <input id="to" name="to" type="date" value={p.input.to} required />
+        </div>
+        <button type="submit" class="primary">Show</button>
+      </form>
+      <p class="hint">{`Days are ${p.timeZone} days, the shop's time zone. A period that reaches past now ends now.`}</p>
+    </section>
+  );
+}
+
+function Section(p: { id: string; title: string; intro?: string; children?: unknown }) {
+  return (
+    <section class="card report-section" aria-labelledby={`${p.id}-h`} data-section={p.id}>
+      <h2 id={`${p.id}-h`}>{p.title}</h2>
+      {p.intro ? <p class="hint">{p.intro}</p> : null}
+      {p.children as never}
+    </section>
+  );
+}
+
+/** A chart and, beside it, the table of its figures. */
+function Figure(p: { caption: string; chart: unknown; table: unknown }) {
+  return (
+    <figure class="report-figure">
+      <div class="chart-box">{p.chart as never}</div>
+      <div class="table-box">{p.table as never}</div>
+      <figcaption class="hint">{p.caption}</figcaption>
+    </figure>
+  );
+}
+
+function CountTable(p: { head: string; rows: [string, string][]; caption: string; valueHead?: string }) {
+  return (
+    <table>
+      <caption class="sr-only">{p.caption}</caption>
+      <thead><tr><th scope="col">{p.head}</th><th scope="col" class="num">{p.valueHead ?? 'Count'}</th></tr></thead>
+      <tbody>
+        {p.rows.length === 0 ? <tr><td colspan={2} class="meta">None in this period.</td></tr> : null}
+        {p.rows.map(([k, v]) => <tr><th scope="row" class="mono">{k}</th><td class="num">{v}</td></tr>)}
+      </tbody>
+    </table>
+  );
+}
+
+function bars(m: Record<string, number>, tone?: Bar['tone']): Bar[] {
+  return Object.entries(m).map(([label, value]) => ({ label, value, tone }));
+}
+
+function SlaTable(p: { label: string; rows: SlaRow[]; none: string; caption: string }) {
+  return (
+    <table data-sla={p.label}>
+      <caption class="sr-only">{p.caption}</caption>
+      <thead><tr><th scope="col">{p.label}</th><th scope="col" class="num">Tickets</th><th scope="col" class="num">Met</th><th scope="col" class="num">Breached</th><th scope="col" class="num">Running</th><th scope="col" class="num">SLA met</th></tr></thead>
+      <tbody>
+        {p.rows.length === 0 ? <tr><td colspan={6} class="meta">No tickets opened in this period.</td></tr> : null}
+        {p.rows.map((r) => (
+          <tr><th scope="row">{r.key ?? p.none}</th><td class="num">{r.tickets}</td><td class="num">{r.met}</td><td class="num">{r.breached}</td><td class="num">{r.running}</td><td class="num">{percent(r.rate)}</td></tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const shopTime = (iso: string, zone: string) => toShopTime(new Date(iso), zone).slice(0, 16);
+
+export function ReportPage(p: { r: ConsoleReport; input: PeriodInput; query: string }) {
+  const { r } = p;
+  const zone = r.period.timeZone;
+  const wait = r.keys.payToKeySeconds;
+  const exportQuery = p.query ? `?${p.query}` : '';
+  const verdictBars = bars(r.diagnoses.byVerdict);
+  const actionBars = bars(r.diagnoses.byAction, 'green');
+  const waitBars: Bar[] = wait
+    ? [
+      { label: 'p50 (median)', value: wait.p50, text: formatDuration(wait.p50) },
+      { label: 'p90', value: wait.p90, text: formatDuration(wait.p90), tone: 'amber' },
+      { label: 'slowest', value: wait.max, text: formatDuration(wait.max), tone: 'grey' },
+    ]
+    : [];
+  const callbackBars: Bar[] = r.callbackFailures.map((c) => ({ label: c.channel, value: c.rate ?? 0, text: share(c.missed, c.confirmed, c.rate), tone: 'red' }));
+  const o = r.sla.overall;
+  const slaBars: Bar[] = o.tickets === 0 ? [] : [
+    { label: 'met', value: o.met, tone: 'green' },
+    { label: 'breached', value: o.breached, tone: 'red' },
+    { label: 'running', value: o.running, tone: 'grey' },
+  ];
+  const a = r.buyerAnswers;
+  const answerBars: Bar[] = a.solved + a.notSolved === 0 ? [] : [
+    { label: 'solved', value: a.solved, tone: 'green' },
+    { label: 'not solved', value: a.notSolved, tone: 'red' },
+  ];
+  const short = (label: string) => (r.series.unit === 'day' ? label.slice(5) : label.slice(11));
+  const seriesDesc = r.series.points.map((pt) => `${pt.label}: ${pt.diagnoses} diagnoses, ${pt.autoFixed} fixed automatically, ${pt.escalated} escalated`).join('; ') + '.';
+  return (
+    <>
+      <PeriodChooser input={p.input} timeZone={zone} />
+      <section class="card" aria-labelledby="summary-h">
+        <h2 id="summary-h">
+          {`${shopTime(r.since, zone)} to ${shopTime(r.until, zone)} `}<span class="meta">{`(${zone})`}</span>
+        </h2>
+        <dl class="facts report-facts">
+          <dt>Diagnoses</dt><dd data-figure="diagnoses">{`${r.diagnoses.total} on ${r.diagnoses.orders} orders`}</dd>
+          <dt>Self-service</dt><dd data-figure="self-service">{`${share(r.selfService.closedWithoutAgent, r.selfService.ordersChecked, r.selfService.rate)} buyers' cases closed with no agent`}</dd>
+          <dt>Keys issued</dt><dd data-figure="keys">{`${r.keys.issued} to ${r.keys.orders} orders`}</dd>
+          <dt>Payment to key</dt><dd data-figure="pay-to-key">{wait ? `p50 ${formatDuration(wait.p50)}, p90 ${formatDuration(wait.p90)}` : '-'}</dd>
+          <dt>Tickets</dt><dd data-figure="tickets">{`${r.tickets.opened} opened; ${r.tickets.openNow} open now, ${r.tickets.overdueNow} past their deadline`}</dd>
+          <dt>SLA met</dt><dd data-figure="sla">{`${percent(o.rate)} (${o.met} met, ${o.breached} breached, ${o.running} running)`}</dd>
+          <dt>Buyers' answers</dt><dd data-figure="answers">{`${a.solved} solved, ${a.notSolved} not solved (${percent(a.rate)} solved)`}</dd>
+          <dt>Sweep</dt><dd data-figure="sweep">{`${r.sweep.runs} run${r.sweep.runs === 1 ? '' : 's'}`}</dd>
+        </dl>
+        <p>
+          Export the same figures: <a href={`/agent/report.csv${exportQuery}`} download>CSV</a> · <a href={`/agent/report.json${exportQuery}`}>JSON</a>
+          <span class="meta"> (the JSON holds <code>order-doctor report --json</code>'s fields for this window, and the rest of this page)</span>
+        </p>
+      </section>
+
+      <Section id="over-time" title={r.series.unit === 'day' ? 'Diagnoses per day' : 'Diagnoses per hour'} intro="Automatic fixes: keys reissued or restored on a buyer's check or by the sweep, with no agent.">
+        <Figure
+          caption={`Per ${r.series.unit}, ${zone}.`}
+          chart={<ColumnChart id="chart-series" title={`Diagnoses, automatic fixes and escalations per ${r.series.unit}`} desc={seriesDesc}
+            series={[{ name: 'diagnoses', tone: 'blue' }, { name: 'fixed automatically', tone: 'green' }, { name: 'escalated', tone: 'red' }]}
+            columns={r.series.points.map((pt) => ({ label: short(pt.label), values: [pt.diagnoses, pt.autoFixed, pt.escalated] }))} />}
+          table={
+            <div class="scroll" tabindex={0} role="region" aria-label={`Diagnoses per ${r.series.unit}: table`}>
+              <table data-table="series">
+                <caption class="sr-only">Diagnoses per {r.series.unit}</caption>
+                <thead><tr><th scope="col">{r.series.unit === 'day' ? 'Day' : 'Hour'}</th><th scope="col" class="num">Diagnoses</th><th scope="col" class="num">Fixed automatically</th><th scope="col" class="num">Escalated</th></tr></thead>
+                <tbody>
+                  {r.series.points.map((pt) => <tr><th scope="row">{pt.label}</th><td class="num">{pt.diagnoses}</td><td class="num">{pt.autoFixed}</td><td class="num">{pt.escalated}</td></tr>)}
+                </tbody>
+              </table>
+            </div>
+          }
+        />
+      </Section>
+
+      <Section id="verdicts" title="Verdicts and actions">
+        <Figure caption="Diagnoses by verdict." chart={<BarChart id="chart-verdicts" title="Diagnoses by verdict" bars={verdictBars} />}
+          table={<CountTable head="Verdict" caption="Diagnoses by verdict" rows={verdictBars.map((b) => [b.label, String(b.value)])} />} />
+        <Figure caption="Diagnoses by the action taken (an agent's diagnosis only suggests: none until applied)." chart={<BarChart id="chart-actions" title="Diagnoses by action" bars={actionBars} />}
+          table={<CountTable head="Action" caption="Diagnoses by action" rows={actionBars.map((b) => [b.label, String(b.value)])} />} />
+      </Section>
+
+      <Section id="pay-to-key" title="Payment to key" intro="Per order order-doctor delivered to: from the payment (as the gateway's verified evidence said) to its first key.">
+        <Figure caption={`${r.keys.orders} order${r.keys.orders === 1 ? '' : 's'}.`} chart={<BarChart id="chart-pay-to-key" title="Payment to key: p50, p90 and slowest" bars={waitBars} labelWidth={120} />}
+          table={<CountTable head="Wait" valueHead="Time" caption="Payment to key" rows={wait ? [['p50', formatDuration(wait.p50)], ['p90', formatDuration(wait.p90)], ['slowest', formatDuration(wait.max)]] : []} />} />
+      </Section>
+
+      <Section id="callbacks" title="Callback failures per gateway"
+        intro="Orders whose gateway confirmed the payment (signed evidence, at a diagnosis in this period) and how many of them the shop's records still showed unpaid: the gateway's notification never arrived.">
+        <Figure caption="Share of gateway-confirmed payments the shop missed." chart={<BarChart id="chart-callbacks" title="Callback failures per gateway" bars={callbackBars} max={1} labelWidth={100} />}
+          table={
+            <table data-table="callbacks">
+              <caption class="sr-only">Callback failures per gateway</caption>
+              <thead><tr><th scope="col">Gateway</th><th scope="col" class="num">Confirmed paid</th><th scope="col" class="num">Shop missed</th><th scope="col" class="num">Rate</th></tr></thead>
+              <tbody>
+                {r.callbackFailures.length === 0 ? <tr><td colspan={4} class="meta">No gateway-confirmed payment in this period.</td></tr> : null}
+                {r.callbackFailures.map((c) => <tr><th scope="row">{c.channel}</th><td class="num">{c.confirmed}</td><td class="num">{c.missed}</td><td class="num">{percent(c.rate)}</td></tr>)}
+              </tbody>
+            </table>
+          } />
+      </Section>
+
+      <Section id="sla" title="SLA met"
+        intro="Tickets opened in this period: met when resolved by their deadline; breached when resolved after it or still open past it; running when open and inside it. Tickets carry no priority or assignee yet, so each has one row for now.">
+        <Figure caption={`${o.tickets} ticket${o.tickets === 1 ? '' : 's'} opened in this period.`} chart={<BarChart id="chart-sla" title="SLA: tickets met, breached and running" bars={slaBars} labelWidth={100} />}
+          table={
+            <>
+              <SlaTable label="Priority" rows={r.sla.byPriority} none="none yet" caption="SLA met per priority" />
+              <SlaTable label="Agent" rows={r.sla.byAgent} none="unassigned" caption="SLA met per agent" />
+            </>
+          } />
+      </Section>
+
+      <Section id="answers" title={"Buyers' answers"} intro={"What buyers pressed under “did this solve it?” on the check page (one answer per diagnosis they saw)."}>
+        <Figure caption={describeBars(answerBars)} chart={<BarChart id="chart-answers" title="Buyers' answers: solved or not" bars={answerBars} labelWidth={100} />}
+          table={<CountTable head="Answer" caption="Buyers' answers" rows={[['solved', String(a.solved)], ['not solved', String(a.notSolved)]]} />} />
+      </Section>
+    </>
+  );
+}
