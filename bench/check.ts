@@ -2,9 +2,10 @@
  * `npm run bench`: the customer check end to end over HTTP, on PGlite and on real Postgres, for
  * the built-in store and for a dujiaoka shop on MariaDB (SHOP=dujiaoka).
  *
- * - latency: SANDBOX_LATENCY_MS=50 on every upstream; p50/p99 at concurrency 1 and 64, and p50
+ * - latency: SANDBOX_LATENCY_MS=50 on every upstream; p50/p99 at concurrency 1, 16 and 64, and p50
  *   divided by the slowest upstream's latency (goal <= 1.1: checkers truly concurrent, little own cost);
- * - throughput: SANDBOX_LATENCY_MS=0, against a bare hono route served the same way, same run.
+ * - throughput: SANDBOX_LATENCY_MS=0, against a bare hono route served the same way, same run, with
+ *   the CPU each check cost this process (server and load generator), the sandbox and Postgres.
  *
  * Built-in: the order checked is a supplier product whose payment is verified and whose supplier is
  * still processing: the check needs the gateway AND the supplier (two 50 ms upstreams, run
@@ -47,6 +48,7 @@ import { createServices, type Services } from '../src/services.ts';
 import { sandboxCredentials, sandboxGatewayEnv, sandboxKeys } from '../src/sandbox/credentials.ts';
 import { toShopTime } from '../src/shops/local-time.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { startCpuMeter } from './cpu-meter.ts';
 import type { AnswerFile } from './answer-world.ts';
 import { loadWorld } from '../src/world/load.ts';
 import { parseScenario } from '../src/world/schema.ts';
@@ -121,7 +123,10 @@ interface Target {
 }
 const body = () => JSON.stringify({ secret: '8462' });
 
-interface Numbers { c1: Load; c64: Load; thr: Load }
+interface Numbers { c1: Load; c16: Load; c64: Load; thr: Load; cpu: CpuPerCheck }
+
+/** CPU per check during the throughput run: this process (server AND load generator), the sandbox's, Postgres' */
+interface CpuPerCheck { process: number; sandbox: number; postgres: number }
 
 /** The same three measurements on any target: c=1 and c=64 at 50 ms upstreams, then throughput at 0 ms. */
 async function measure(start: (latencyMs: number) => Promise<Target>, first?: (t: Target) => Promise<void>): Promise<Numbers> {
@@ -133,9 +138,19 @@ async function measure(start: (latencyMs: number) => Promise<Target>, first?: (t
       await load(t.check, body, 8, 64); // warm-up: connections, JIT, key imports
       if (latency > 0) {
         out.c1 = await load(t.check, body, 1, 150);
+        out.c16 = await load(t.check, body, 16, 400);
         out.c64 = await load(t.check, body, 64, 1500);
       } else {
+        const meter = startCpuMeter();
+        const cpu0 = process.cpuUsage();
         out.thr = await load(t.check, body, 64, 3000);
+        const cpu = process.cpuUsage(cpu0);
+        const roles = meter.stop();
+        out.cpu = {
+          process: (cpu.user + cpu.system) / 1000 / 3000,
+          sandbox: roles ? (roles.byRole.sandbox * 1000) / 3000 : NaN,
+          postgres: roles ? (roles.byRole.postgres * 1000) / 3000 : NaN,
+        };
       }
     } finally {
       await t.close();
@@ -179,8 +194,11 @@ async function benchOne(kind: 'pglite' | 'postgres', database: Database): Promis
   const n = await measure((latency) => builtinTarget(database, latency));
   const results: Record<string, string> = {
     'c=1  p50/p99 ms': `${n.c1.p50.toFixed(1)} / ${n.c1.p99.toFixed(1)}  (p50 / slowest upstream ${LATENCY} ms = ${(n.c1.p50 / LATENCY).toFixed(2)})`,
+    'c=16 p50/p99 ms': `${n.c16.p50.toFixed(1)} / ${n.c16.p99.toFixed(1)}  (p50 / ${LATENCY} ms = ${(n.c16.p50 / LATENCY).toFixed(2)}; ${n.c16.rps.toFixed(0)} req/s; errors ${n.c16.errors})`,
     'c=64 p50/p99 ms': `${n.c64.p50.toFixed(1)} / ${n.c64.p99.toFixed(1)}  (p50 / ${LATENCY} ms = ${(n.c64.p50 / LATENCY).toFixed(2)}; ${n.c64.rps.toFixed(0)} req/s; errors ${n.c1.errors + n.c64.errors})`,
     'throughput, latency 0, c=64': `${n.thr.rps.toFixed(0)} checks/s (p50 ${n.thr.p50.toFixed(1)} ms, errors ${n.thr.errors})`,
+    // this process is the server and the load generator; the sandbox runs apart (bench/cpu-meter.ts)
+    'CPU ms per check, latency 0': `server+client ${n.cpu.process.toFixed(2)}, sandbox ${n.cpu.sandbox.toFixed(2)}, postgres ${n.cpu.postgres.toFixed(2)}`,
   };
   const bare = new Hono().get('/', (c) => c.json({ ok: true }));
   const { url, server } = await listen(bare.fetch);

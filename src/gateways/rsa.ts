@@ -1,15 +1,20 @@
 /**
- * RSA (PKCS#1 v1.5, SHA-256) sign/verify over Web Crypto, shared by every gateway: Alipay RSA2,
- * WeChat Pay v3 and EPay V2 all use SHA256withRSA. Web Crypto keeps this portable to Workers.
+ * RSA (PKCS#1 v1.5, SHA-256) sign/verify, shared by every gateway: Alipay RSA2, WeChat Pay v3 and
+ * EPay V2 all use SHA256withRSA.
+ *
+ * node:crypto (available on Workers under nodejs_compat, like the MD5/HMAC signers next door), not
+ * Web Crypto: the customer check signs one request and verifies one answer, and on Node 20 each
+ * Web Crypto call is a thread-pool job plus a promise (a verify cost ~2x the synchronous one in
+ * CPU, and under load every hop hands the main thread's core away); the profile of `npm run bench`
+ * showed them as the largest own cost of a check. The synchronous calls give the same bytes
+ * (PKCS#1 v1.5 is deterministic).
  */
+import { createPrivateKey, createPublicKey, sign as rsaSign, verify as rsaVerify, type KeyObject } from 'node:crypto';
 
-const subtle = globalThis.crypto.subtle;
-const ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
-
-// importKey parses ASN.1 every call; gateways sign/verify with the same few keys all day.
+// parsing a key is ASN.1 work every call; gateways sign/verify with the same few keys all day.
 // Bounded so a misconfiguration that mints keys dynamically cannot grow memory forever.
 const MAX_CACHED_KEYS = 64;
-const keyCache = new Map<string, Promise<CryptoKey>>();
+const keyCache = new Map<string, KeyObject>();
 
 /**
  * Wraps bare base64 key material (how EPay/Alipay admin panels hand keys out) in PEM armour.
@@ -30,34 +35,33 @@ function derFromPem(pem: string): { der: Uint8Array; label: string } {
   return { der: base64ToBytes((match[2] ?? '').replace(/\s+/g, '')), label };
 }
 
-function importKey(pem: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+function importKey(pem: string, usage: 'sign' | 'verify'): KeyObject {
   const cacheKey = `${usage}\n${pem}`;
   const cached = keyCache.get(cacheKey);
   if (cached) return cached;
-  const pending = (async () => {
-    const { der, label } = derFromPem(pem);
-    if (label === 'RSA PRIVATE KEY' || label === 'RSA PUBLIC KEY') {
-      // PKCS#1 is what some admin panels export; Web Crypto only reads PKCS#8 / SPKI.
-      throw new Error(`${label} (PKCS#1) is not supported: convert to PKCS#8 / SPKI`);
-    }
-    const format = usage === 'sign' ? 'pkcs8' : 'spki';
-    return subtle.importKey(format, der as BufferSource, ALGORITHM, false, [usage]);
-  })();
-  // A failed import must not poison the cache (the caller may fix the config and retry).
-  pending.catch(() => keyCache.delete(cacheKey));
+  const { der, label } = derFromPem(pem);
+  if (label === 'RSA PRIVATE KEY' || label === 'RSA PUBLIC KEY') {
+    // PKCS#1 is what some admin panels export; we read PKCS#8 / SPKI only (as Web Crypto did).
+    throw new Error(`${label} (PKCS#1) is not supported: convert to PKCS#8 / SPKI`);
+  }
+  const key = usage === 'sign'
+    ? createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
+    : createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+  // an EC or RSA-PSS key would sign something else under the same call: only RSA, as before
+  if (key.asymmetricKeyType !== 'rsa') throw new Error(`not an RSA key (${key.asymmetricKeyType})`);
+  // a failed import is not cached (the caller may fix the config and retry)
   if (keyCache.size >= MAX_CACHED_KEYS) {
     const oldest = keyCache.keys().next().value;
     if (oldest !== undefined) keyCache.delete(oldest);
   }
-  keyCache.set(cacheKey, pending);
-  return pending;
+  keyCache.set(cacheKey, key);
+  return key;
 }
 
 /** SHA256withRSA over the UTF-8 bytes of `data`; returns standard base64. Accepts PEM or bare base64 PKCS#8. */
 export async function signSha256WithRsa(privateKeyPem: string, data: string): Promise<string> {
-  const key = await importKey(pemFromBase64(privateKeyPem, 'PRIVATE KEY'), 'sign');
-  const sig = await subtle.sign(ALGORITHM, key, new TextEncoder().encode(data));
-  return bytesToBase64(new Uint8Array(sig));
+  const key = importKey(pemFromBase64(privateKeyPem, 'PRIVATE KEY'), 'sign');
+  return rsaSign('sha256', Buffer.from(data, 'utf8'), key).toString('base64');
 }
 
 /**
@@ -71,9 +75,9 @@ export async function verifySha256WithRsa(
   signatureB64: string,
 ): Promise<boolean> {
   if (typeof signatureB64 !== 'string' || signatureB64.length === 0) return false;
-  let key: CryptoKey;
+  let key: KeyObject;
   try {
-    key = await importKey(pemFromBase64(publicKeyPem, 'PUBLIC KEY'), 'verify');
+    key = importKey(pemFromBase64(publicKeyPem, 'PUBLIC KEY'), 'verify');
   } catch {
     return false;
   }
@@ -86,7 +90,7 @@ export async function verifySha256WithRsa(
     return false;
   }
   try {
-    return await subtle.verify(ALGORITHM, key, sig as BufferSource, new TextEncoder().encode(data));
+    return rsaVerify('sha256', Buffer.from(data, 'utf8'), key, sig);
   } catch {
     return false;
   }
@@ -97,12 +101,4 @@ function base64ToBytes(b64: string): Uint8Array {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
 }

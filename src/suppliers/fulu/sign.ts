@@ -11,7 +11,14 @@ import { createHash } from 'node:crypto';
  * @example fuluSign('{"a":"1"}', secret) === fuluSign('"}{1:"a"', secret)
  */
 export function fuluSign(jsonText: string, appSecret: string): string {
-  const sorted = jsonText.split('').sort().join('');
+  // The same order as `split('').sort()` (UTF-16 code units, ordinal), sorted as numbers in a
+  // typed array: the string sort of one-character strings was ~1 % of a customer check's CPU
+  // (two signatures per supplier query).
+  const units = new Uint16Array(jsonText.length);
+  for (let i = 0; i < jsonText.length; i++) units[i] = jsonText.charCodeAt(i);
+  units.sort();
+  let sorted = '';
+  for (let i = 0; i < units.length; i += 0x2000) sorted += String.fromCharCode(...units.subarray(i, i + 0x2000));
   return createHash('md5').update(sorted + appSecret, 'utf8').digest('hex');
 }
 

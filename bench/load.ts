@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:load`: a bounded load test of the customer check against a real server. It is a
+ * script that prints numbers (and exits 1 when a request failed), not a timed test.
+ *
+ *   npm run bench:load -- [--connections 200] [--seconds 60] [--latency 50] [--orders 64]
+ *                         [--db postgres://...] [--cpu-prof DIR]
+ *
+ * - the server is `order-doctor serve --world FILE` in a child process (JSON logs to a file, the
+ *   sweep and the metrics on, as in production), on PGlite in a scratch DATA_DIR, or on a scratch
+ *   database created next to `--db` (and dropped afterwards);
+ * - its gateways and supplier are the sandbox upstreams in a third process (bench/sandbox-server.ts,
+ *   playing the same world, every answer after `--latency` ms), so their signing does not count
+ *   against the server;
+ * - RATE_LIMITS=off: the buyer limits are per source and every connection here comes from
+ *   127.0.0.1, so with them on nearly every check would be a 429 (those are counted apart anyway);
+ * - the orders are supplier orders whose payment is verified and whose supplier is still working:
+ *   every check asks the gateway and the supplier, changes no state (DELIVERY_IN_PROGRESS, action
+ *   none) and persists a diagnosis, as `npm run bench` does;
+ * - `--connections` keep-alive connections (undici), each sending its next check as soon as the
+ *   last one is answered, for `--seconds`;
+ * - prints errors (anything but 200 and 429, and failed requests), 429s, p50/p99 latency,
+ *   throughput, the server's CPU ms per check, and its RSS sampled every 5 s (first/last/max);
+ * - `--cpu-prof DIR`: the server runs under `node --cpu-prof` and writes its profile into DIR.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { Agent, request } from 'undici';
+import { newMasterKey } from '../src/crypto/secret-box.ts';
+import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
+import { startSandboxProcess } from './sandbox-process.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '60' },
+    latency: { type: 'string', default: '50' },
+    orders: { type: 'string', default: '64' },
+    db: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const num = (name: string, v: string, min: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got '${v}'`);
+  return n;
+};
+const CONNECTIONS = num('connections', args.connections!, 1);
+const SECONDS = num('seconds', args.seconds!, 1);
+const LATENCY = num('latency', args.latency!, 0);
+const N_ORDERS = num('orders', args.orders!, 1);
+const RSS_EVERY_MS = 5_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'od-load-'));
+
+/** The world, its `now` this moment (serve --world shifts it by ~0, the sandbox plays it on the real clock). */
+function world() {
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  const orderNo = (i: number) => `L2026112200${String(i).padStart(3, '0')}`;
+  const orders = Array.from({ length: N_ORDERS }, (_, i) => ({
+    orderNo: orderNo(i), sku: 'APPSTORE-100', quantity: 1, amountCents: 10000,
+    channel: (['alipay', 'wechat', 'epay'] as const)[i % 3], status: 'paid', createdAt: at(10), paidAt: at(9),
+    querySecret: '8462', keys: [], supplier: { state: 'processing', since: at(8) },
+  }));
+  return {
+    name: 'load', now: at(0),
+    // a long window: the checks stay DELIVERY_IN_PROGRESS however long the run
+    products: [{ sku: 'APPSTORE-100', title: 'App Store 充值卡 100元', priceCents: 10000, fulfilment: 'supplier', deliveryWindowMinutes: 24 * 60 }],
+    orders,
+    gateway: Object.fromEntries(orders.map((o, i) => [o.orderNo, { state: 'paid', amountCents: 10000, paidAt: at(9), tradeNo: `20261122220015${String(i).padStart(6, '0')}` }])),
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** RSS and CPU time (user + system, ms) of a process, from /proc (Linux). */
+function procStats(pid: number): { rssMb: number; cpuMs: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { rssMb: rssKb / 1024, cpuMs: (Number(f[11]) + Number(f[12])) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+async function waitForLine(file: string, re: RegExp, child: { exitCode: number | null }, timeoutMs: number): Promise<RegExpExecArray> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const m = re.exec(readFileSync(file, 'utf8'));
+    if (m) return m;
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${readFileSync(file, 'utf8').slice(-2000)}`);
+    if (Date.now() > until) throw new Error(`the server did not start in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const worldFile = join(dir, 'world.json');
+const w = world();
+writeFileSync(worldFile, JSON.stringify(w));
+
+let scratch: { admin: postgres.Sql; name: string; url: string } | undefined;
+if (args.db) {
+  const admin = postgres(args.db, { max: 1, onnotice: () => {} });
+  const name = `od_load_${Date.now().toString(36)}`;
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(args.db);
+  u.pathname = `/${name}`;
+  scratch = { admin, name, url: u.toString() };
+}
+
+const sandbox = await startSandboxProcess({ latencyMs: LATENCY, worldFile });
+const port = await freePort();
+const logFile = join(dir, 'server.log');
+const logFd = openSync(logFile, 'w');
+const env: NodeJS.ProcessEnv = {
+  ...process.env, ...sandboxGatewayEnv(sandbox.url),
+  PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), CARD_KEY_SECRET: newMasterKey(), RATE_LIMITS: 'off',
+};
+delete env.DATABASE_URL;
+if (scratch) env.DATABASE_URL = scratch.url;
+const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
+const server = spawn(process.execPath, [...nodeArgs, 'bin/order-doctor.js', 'serve', '--world', worldFile], { env, stdio: ['ignore', logFd, logFd] });
+closeSync(logFd);
+
+let exitCode = 0;
+try {
+  await waitForLine(logFile, /order-doctor listening on (\S+)/, server, 60_000);
+  const base = `http://127.0.0.1:${port}`;
+  const dispatcher = new Agent({ connections: CONNECTIONS, keepAliveTimeout: 30_000, pipelining: 1 });
+  const body = JSON.stringify({ secret: '8462' });
+  const check = async (i: number) => {
+    const res = await request(`${base}/api/v1/orders/${w.orders[i % w.orders.length]!.orderNo}/check`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text };
+  };
+  // warm-up: every connection opened, the JIT and the key imports done; then make sure it answers as expected
+  let warm = 0;
+  await Promise.all(Array.from({ length: Math.min(CONNECTIONS, 64) }, async () => {
+    for (let k = 0; k < 4; k++) await check(warm++);
+  }));
+  const probe = await check(0);
+  const verdict = (JSON.parse(probe.text) as { verdict?: string }).verdict;
+  if (probe.status !== 200 || verdict !== 'DELIVERY_IN_PROGRESS') throw new Error(`unexpected answer ${probe.status}: ${probe.text.slice(0, 300)}`);
+
+  const times: number[] = [];
+  const statuses = new Map<number, number>();
+  const failures = new Map<string, number>();
+  let next = 0;
+  const rss: number[] = [];
+  const cpu0 = procStats(server.pid!);
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  const sampler = setInterval(() => {
+    const s = procStats(server.pid!);
+    if (s) rss.push(s.rssMb);
+  }, RSS_EVERY_MS);
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (performance.now() < deadline) {
+      const t = performance.now();
+      try {
+        const { status } = await check(next++);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 200) times.push(performance.now() - t);
+      } catch (err) {
+        const m = (err as Error).message;
+        failures.set(m, (failures.get(m) ?? 0) + 1);
+      }
+    }
+  }));
+  const wall = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const cpu1 = procStats(server.pid!);
+  await dispatcher.close();
+
+  const sorted = times.sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+  const ok = statuses.get(200) ?? 0;
+  const limited = statuses.get(429) ?? 0;
+  const other = [...statuses].filter(([s]) => s !== 200 && s !== 429);
+  const errors = other.reduce((a, [, n]) => a + n, 0) + [...failures.values()].reduce((a, n) => a + n, 0);
+  const logs = readFileSync(logFile, 'utf8').split('\n');
+  const bad = logs.filter((l) => /"level":"(warn|error|fatal)"/.test(l));
+  console.log(`order-doctor load: ${CONNECTIONS} connections, ${SECONDS} s, upstream latency ${LATENCY} ms, ${N_ORDERS} orders, ${scratch ? 'postgres' : 'pglite'}, node ${process.version}`);
+  console.log(`  requests        ${ok + limited + errors} (200: ${ok}, 429: ${limited}, errors: ${errors})`);
+  for (const [s, n] of other) console.log(`    status ${s}: ${n}`);
+  for (const [m, n] of failures) console.log(`    failed: ${m} x${n}`);
+  console.log(`  throughput      ${(ok / wall).toFixed(0)} checks/s`);
+  console.log(`  latency ms      p50 ${pct(50).toFixed(1)}  p99 ${pct(99).toFixed(1)}  max ${pct(100).toFixed(1)}`);
+  if (cpu0 && cpu1) console.log(`  server CPU      ${((cpu1.cpuMs - cpu0.cpuMs) / Math.max(1, ok)).toFixed(2)} ms per check`);
+  if (rss.length) {
+    console.log(`  server RSS MB   first ${rss[0]!.toFixed(0)}  last ${rss.at(-1)!.toFixed(0)}  max ${Math.max(...rss).toFixed(0)}  (every ${RSS_EVERY_MS / 1000} s: ${rss.map((r) => r.toFixed(0)).join(' ')})`);
+  }
+  console.log(`  server log      ${logs.length - 1} lines, ${bad.length} warn/error${bad.length ? `; first: ${bad[0]!.slice(0, 300)}` : ''}`);
+  if (errors > 0) exitCode = 1;
+} catch (err) {
+  console.error(`bench:load: ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+  sandbox.stop();
+  if (scratch) {
+    await scratch.admin.unsafe(`drop database if exists ${scratch.name} with (force)`).catch(() => {});
+    await scratch.admin.end();
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(exitCode);
