@@ -59,8 +59,6 @@ const envSchema = z.object({
   CIRCUIT_BREAKER: onOff('on'),
   /** how long one checker may take before it counts as "no trustworthy evidence" */
   CHECKER_TIMEOUT_MS: intFrom(4000, 50, 120_000),
-  /** first response deadline of an escalated ticket */
-  TICKET_SLA_MINUTES: intFrom(120, 1, 100_000),
   /** EPay V1 answers are unsigned: is an unsigned "paid" enough to issue a key? */
   EPAY_V1_TRUST: z.enum(['accept', 'reject']).default('reject'),
 
@@ -149,7 +147,6 @@ export interface Config {
   trustProxy: boolean;
   circuitBreaker: boolean;
   checkerTimeoutMs: number;
-  ticketSlaMinutes: number;
   epayV1Trust: 'accept' | 'reject';
   shop: ShopConfig;
   /** where links in buyer emails point (the check page) */
@@ -245,7 +242,17 @@ function group<T>(name: string, values: Record<string, string | undefined>, buil
   return build();
 }
 
+/**
+ * Settings that no longer exist but whose silent ignoring would mislead: a process started with one
+ * set refuses, saying what replaced it.
+ */
+const RETIRED: Record<string, string> = {
+  TICKET_SLA_MINUTES: 'replaced by the SLA policy supervisors set at /agent/sla (defaults: normal 15 min / 2 h, urgent 5 / 30 min)',
+};
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  const retired = Object.keys(RETIRED).find((k) => env[k] !== undefined);
+  if (retired) throw new ConfigError(`${retired}: ${RETIRED[retired]}`);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -281,7 +288,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY === 'on',
     circuitBreaker: e.CIRCUIT_BREAKER === 'on',
     checkerTimeoutMs: e.CHECKER_TIMEOUT_MS,
-    ticketSlaMinutes: e.TICKET_SLA_MINUTES,
     epayV1Trust: e.EPAY_V1_TRUST,
     shop: shopConfig(e),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

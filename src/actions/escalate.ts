@@ -31,8 +31,6 @@ export async function escalate(
   tx: Tx,
   input: {
     orderNo: string; reason: string; source: 'auto' | 'buyer' | 'agent'; now: Date;
-    /** @deprecated ignored: deadlines come from the SLA policy the supervisors set (tickets/policy.ts) */
-    slaMinutes?: number;
     actor: Actor; diagnosisId: string;
   },
 ): Promise<TicketRef> {

@@ -82,8 +82,7 @@ export async function applyAction(tx: Tx, svc: Services, input: ApplyInput): Pro
 
   const escalateAs = async (verdict: Verdict): Promise<AppliedAction> => {
     const ticket = await escalate(tx, {
-      orderNo, reason: verdict, source: actor.kind === 'agent' ? 'agent' : 'auto', now,
-      slaMinutes: svc.config.ticketSlaMinutes, actor, diagnosisId,
+      orderNo, reason: verdict, source: actor.kind === 'agent' ? 'agent' : 'auto', now, actor, diagnosisId,
     });
     // paid but no stock: the remediation queue delivers it once stock is back
     if (verdict === 'OUT_OF_STOCK') {

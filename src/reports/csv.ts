@@ -49,8 +49,12 @@ export function reportCsv(r: ConsoleReport): string {
     add('callback_failures', c.channel, 'missed', c.missed);
     add('callback_failures', c.channel, 'rate', c.rate);
   }
+  // per clock: `first_response_met`, `resolution_breached`, ...
   const sla = (section: string, row: SlaRow) => {
-    for (const m of ['tickets', 'met', 'breached', 'running', 'rate'] as const) add(section, row.key, m, row[m]);
+    add(section, row.key, 'tickets', row.tickets);
+    for (const [clock, name] of [['firstResponse', 'first_response'], ['resolution', 'resolution']] as const) {
+      for (const m of ['met', 'breached', 'running', 'rate'] as const) add(section, row.key, `${name}_${m}`, row[clock][m]);
+    }
   };
   sla('sla', r.sla.overall);
   for (const row of r.sla.byPriority) sla('sla_by_priority', row);

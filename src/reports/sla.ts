@@ -1,14 +1,18 @@
 /**
- * SLA met: of the tickets opened in the window, how many were resolved by their deadline. Read from
- * what tickets hold today: `opened_at`, `due_at` (the one resolution deadline, TICKET_SLA_MINUTES
- * after opening) and `resolved_at`. A ticket resolved by its deadline is met; resolved after it, or
- * still open past it (as of `asOf`), breached; still open inside it, running (not in the rate).
+ * SLA met: of the tickets opened in the window, per clock (first response, resolution), how many
+ * met their deadline, breached it, or are still running. Read from what the tickets store (migration
+ * 0008, tickets/sla.ts), never recomputed from deadlines on read:
+ *  - breached: the clock's `*_breached_at` is set (written once, by tickets/breaches.ts, when the
+ *    deadline passed with the clock running: the sweep, or an action that stopped the clock late);
+ *  - met: the clock stopped with no breach recorded. The first-response clock stops at the first
+ *    reply (`first_responded_at`) or when the ticket is resolved without one; the resolution clock
+ *    when the ticket is resolved;
+ *  - running: neither: still open, or waiting on the buyer (clocks paused), or reopened. A ticket past
+ *    its deadline whose breach the sweep has not recorded yet is running too, until it is.
+ * The rate is met / (met + breached); running tickets are not in it.
  *
- * Grouping: tickets carry no priority and no assignee yet (the SLA work, migration 0008, adds them).
- * Until then every ticket falls in the one group `null` ("no priority", "unassigned"); the day the
- * columns exist, SLA_GROUPS names them (`tickets.priority`, the assignee's name) and nothing else
- * here changes. When 0008 also stores per-ticket breaches, `breached` should read them rather than
- * recompute them from the deadline.
+ * Grouping: all tickets, per priority (`tickets.priority`), or per assignee (the agent's name; key
+ * null: unassigned).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
@@ -16,43 +20,72 @@ import { inWindow, rate } from './window-sql.ts';
 
 export type SlaGrouping = 'all' | 'priority' | 'agent';
 
-/** What each grouping groups by: an SQL expression over `tickets t`. */
-export const SLA_GROUPS: Record<SlaGrouping, SQL> = {
-  all: sql`null::text`,
-  priority: sql`null::text`, // -> t.priority once migration 0008 lands
-  agent: sql`null::text`, // -> the assignee's name (join agents on t.assignee_id) once migration 0008 lands
+/** What each grouping groups by: an SQL expression over `tickets t` left-joined to `agents a` (the assignee). */
+export const SLA_GROUPS: Record<SlaGrouping, { key: SQL; by: SQL }> = {
+  all: { key: sql`null::text`, by: sql`null::text` },
+  priority: { key: sql`t.priority`, by: sql`t.priority` },
+  // grouped by the agent, named by their name (two agents of one name stay two rows)
+  agent: { key: sql`a.name`, by: sql`a.id, a.name` },
 };
 
-export interface SlaRow {
-  /** the group's value (a priority, an agent's name); null: tickets carry none yet */
-  key: string | null;
-  tickets: number;
+export const SLA_CLOCKS = ['firstResponse', 'resolution'] as const;
+export type SlaClock = (typeof SLA_CLOCKS)[number];
+
+export interface SlaCounts {
+  /** stopped with no breach recorded */
   met: number;
+  /** a breach recorded */
   breached: number;
-  /** open and still inside their deadline */
+  /** still running or paused: neither stopped nor breached */
   running: number;
   /** met / (met + breached) */
   rate: number | null;
 }
 
-export async function slaMet(
-  database: Database,
-  window: { since: Date; until: Date },
-  opts: { asOf: Date; by: SlaGrouping },
-): Promise<SlaRow[]> {
-  const asOf = opts.asOf.toISOString();
-  const rows = await database.rows<{ key: string | null; tickets: number; met: number; breached: number; running: number }>(sql`
-    select ${SLA_GROUPS[opts.by]} as key, count(*)::int as tickets,
-           count(*) filter (where t.resolved_at is not null and t.resolved_at <= t.due_at)::int as met,
-           count(*) filter (where (t.resolved_at is not null and t.resolved_at > t.due_at)
-                               or (t.resolved_at is null and t.due_at < ${asOf}::timestamptz))::int as breached,
-           count(*) filter (where t.resolved_at is null and t.due_at >= ${asOf}::timestamptz)::int as running
-      from tickets t
+export interface SlaRow {
+  /** the group's value: a priority, an agent's name; null: all tickets, or unassigned */
+  key: string | null;
+  tickets: number;
+  firstResponse: SlaCounts;
+  resolution: SlaCounts;
+}
+
+export const emptySlaRow = (key: string | null = null): SlaRow => ({
+  key, tickets: 0,
+  firstResponse: { met: 0, breached: 0, running: 0, rate: null },
+  resolution: { met: 0, breached: 0, running: 0, rate: null },
+});
+
+interface Counted {
+  key: string | null;
+  tickets: number;
+  fr_met: number; fr_breached: number; fr_running: number;
+  res_met: number; res_breached: number; res_running: number;
+}
+
+export async function slaMet(database: Database, window: { since: Date; until: Date }, opts: { by: SlaGrouping }): Promise<SlaRow[]> {
+  const g = SLA_GROUPS[opts.by];
+  const frStopped = sql`(t.first_responded_at is not null or t.status = 'resolved')`;
+  const resStopped = sql`(t.status = 'resolved')`;
+  const rows = await database.rows<Counted>(sql`
+    select ${g.key} as key, count(*)::int as tickets,
+           count(*) filter (where t.first_response_breached_at is not null)::int as fr_breached,
+           count(*) filter (where t.first_response_breached_at is null and ${frStopped})::int as fr_met,
+           count(*) filter (where t.first_response_breached_at is null and not ${frStopped})::int as fr_running,
+           count(*) filter (where t.resolution_breached_at is not null)::int as res_breached,
+           count(*) filter (where t.resolution_breached_at is null and ${resStopped})::int as res_met,
+           count(*) filter (where t.resolution_breached_at is null and not ${resStopped})::int as res_running
+      from tickets t left join agents a on a.id = t.assignee_id
      where ${inWindow('t.opened_at', window)}
-     group by 1 order by 1 nulls first`);
-  return rows.map((r) => {
-    const met = Number(r.met);
-    const breached = Number(r.breached);
-    return { key: r.key, tickets: Number(r.tickets), met, breached, running: Number(r.running), rate: rate(met, met + breached) };
-  });
+     group by ${g.by} order by 1 nulls last`);
+  const counts = (met: unknown, breached: unknown, running: unknown): SlaCounts => {
+    const m = Number(met);
+    const b = Number(breached);
+    return { met: m, breached: b, running: Number(running), rate: rate(m, m + b) };
+  };
+  return rows.map((r) => ({
+    key: r.key, tickets: Number(r.tickets),
+    firstResponse: counts(r.fr_met, r.fr_breached, r.fr_running),
+    resolution: counts(r.res_met, r.res_breached, r.res_running),
+  }));
 }

@@ -2,13 +2,25 @@
  * The outcome report in the console (issue 11 item 5): /agent/report, its CSV and JSON exports,
  * period validation (a clear 400, never a 500), signed-in agents only, the console's CSP. Over the
  * browser world: buyers check three orders and answer "solved" / "not solved" on the check page
- * (through its real feedback route), an agent diagnoses a fourth.
+ * (through its real feedback route), an agent diagnoses a fourth. Tickets on the default SLA policy,
+ * moved by the real ticket verbs on the suite's clock, give both priorities, both agents and
+ * unassigned, met / breached / running on both clocks:
+ *  - A  the out-of-stock order's ticket (10:00, normal), the agent's: replied 10:00:30   -> met / running
+ *  - B  09:00, urgent, the supervisor's: the sweep at 09:40 records both breaches, then a
+ *       reply and waiting on the buyer                                                  -> breached / breached
+ *  - C  09:10, normal, unassigned, resolved 09:20 with no reply                          -> met / met
+ *  - D  09:50, normal, unassigned, untouched                                             -> running / running
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { consoleReport, type ConsoleReport } from '../../src/reports/console-report.ts';
 import { reportCsv } from '../../src/reports/csv.ts';
 import { outcomeReport } from '../../src/reports/outcomes.ts';
 import { parsePeriod } from '../../src/reports/period.ts';
+import { escalate } from '../../src/actions/escalate.ts';
+import { checkBreaches } from '../../src/tickets/breaches.ts';
+import { assignTicket, changeState, claimTicket, triageTicket } from '../../src/tickets/lifecycle.ts';
+import { addMessage } from '../../src/tickets/messages.ts';
 import { Browser, consoleSuite, ORDERS, postForm, signedIn } from './support.ts';
 
 /** the keys `order-doctor report --json` prints (test/cli/cli.test.ts) */
@@ -29,7 +41,30 @@ describe('the outcome report page', { timeout: 120_000 }, () => {
     await buyer(ORDERS.inProgress); // epay, the shop knew it was paid: DELIVERY_IN_PROGRESS
     agent = await signedIn(s.app, s.tokens.agent);
     expect((await postForm(agent, `/agent/orders/${ORDERS.unpaid.no}/diagnose`)).status).toBe(303);
-    s.clock.advance(60_000);
+
+    const start = s.clock.now; // 10:00
+    const db = s.svc.database.db;
+    const system = { kind: 'system' as const, id: 'test' };
+    const at = (hhmmss: string) => new Date(`2026-11-22T${hhmmss}+08:00`);
+    const open = async (orderNo: string, when: string) =>
+      (await db.transaction((tx) => escalate(tx, { orderNo, reason: 'test', source: 'agent', now: at(when), actor: system, diagnosisId: 'd-test' }))).number;
+    const reply = async (number: string, who: 'agent' | 'supervisor', when: string, then?: 'wait') => {
+      s.clock.now = at(when);
+      const id = s.ids[who];
+      await addMessage(s.svc, { number, kind: 'reply', body: 'On it.', agent: { id, name: `${who}-${who === 'agent' ? 1 : 2}` }, actor: { kind: 'agent', id: String(id) }, ...(then ? { then } : {}) });
+    };
+    const b = await open('K2026112290001', '09:00:00');
+    await triageTicket(db, { number: b, priority: 'urgent', category: 'delivery', actor: system, now: at('09:00:00') });
+    await assignTicket(db, { number: b, assigneeId: s.ids.supervisor, actor: system, now: at('09:00:00') });
+    const c = await open('K2026112290002', '09:10:00');
+    await changeState(db, { number: c, event: 'resolve', actor: system, now: at('09:20:00') });
+    expect((await checkBreaches(db, at('09:40:00'))).map((x) => `${x.ticket} ${x.clock}`)).toEqual([`${b} first_response`, `${b} resolution`]);
+    await reply(b, 'supervisor', '09:45:00', 'wait');
+    await open('K2026112290003', '09:50:00');
+    const [a] = await s.svc.database.rows<{ number: string }>(sql`select number from tickets where order_no = ${ORDERS.outOfStock.no}`);
+    await claimTicket(db, { number: a!.number, agentId: s.ids.agent, actor: { kind: 'agent', id: String(s.ids.agent) }, now: at('10:00:10') });
+    await reply(a!.number, 'agent', '10:00:30');
+    s.clock.now = new Date(start.getTime() + 60_000);
   });
 
   async function json(query = ''): Promise<ConsoleReport> {
@@ -54,7 +89,19 @@ describe('the outcome report page', { timeout: 120_000 }, () => {
       { channel: 'wechat', confirmed: 1, missed: 1, rate: 1 },
     ]);
     expect(r.buyerAnswers).toEqual({ solved: 1, notSolved: 1, rate: 0.5 });
-    expect(r.sla.overall).toEqual({ key: null, tickets: 1, met: 0, breached: 0, running: 1, rate: null });
+    const counts = (met: number, breached: number, running: number) => ({ met, breached, running, rate: met + breached ? met / (met + breached) : null });
+    expect(r.sla).toEqual({
+      overall: { key: null, tickets: 4, firstResponse: counts(2, 1, 1), resolution: counts(1, 1, 2) }, // A, B, C, D
+      byPriority: [
+        { key: 'normal', tickets: 3, firstResponse: counts(2, 0, 1), resolution: counts(1, 0, 2) }, // A, C, D
+        { key: 'urgent', tickets: 1, firstResponse: counts(0, 1, 0), resolution: counts(0, 1, 0) }, // B
+      ],
+      byAgent: [
+        { key: 'agent-1', tickets: 1, firstResponse: counts(1, 0, 0), resolution: counts(0, 0, 1) }, // A
+        { key: 'supervisor-2', tickets: 1, firstResponse: counts(0, 1, 0), resolution: counts(0, 1, 0) }, // B
+        { key: null, tickets: 2, firstResponse: counts(1, 0, 1), resolution: counts(1, 0, 1) }, // unassigned: C, D
+      ],
+    });
     expect(r.series.unit).toBe('hour');
     expect(r.series.points.at(-1)).toMatchObject({ label: '2026-11-22 10:00', diagnoses: 4, autoFixed: 1, escalated: 1 });
     expect(r.period).toEqual({ preset: '24h', timeZone: 'Asia/Shanghai' });
@@ -67,7 +114,7 @@ describe('the outcome report page', { timeout: 120_000 }, () => {
     const cli = JSON.parse(JSON.stringify(await outcomeReport(s.svc.database, { since: p.period.since, until: p.period.until })));
     expect(Object.keys(cli)).toEqual(CLI_KEYS);
     for (const k of CLI_KEYS) expect(r[k as keyof ConsoleReport]).toEqual(cli[k]);
-    expect(r).toEqual(JSON.parse(JSON.stringify(await consoleReport(s.svc.database, p.period, s.svc.now()))));
+    expect(r).toEqual(JSON.parse(JSON.stringify(await consoleReport(s.svc.database, p.period))));
     // no period given: the CLI's default window, 7 days
     expect(await json()).toEqual(r);
   });
@@ -81,7 +128,11 @@ describe('the outcome report page', { timeout: 120_000 }, () => {
     const text = await res.text();
     expect(text).toBe(reportCsv(await json('?period=24h')));
     for (const line of ['diagnoses,,total,4', 'callback_failures,epay,missed,1', 'callback_failures,wechat,rate,1', 'buyer_answers,,solved,1',
-      'buyer_answers,,not_solved,1', 'pay_to_key,,p50_seconds,1165', 'self_service,,closed_without_agent,2', 'sla,,running,1']) {
+      'buyer_answers,,not_solved,1', 'pay_to_key,,p50_seconds,1165', 'self_service,,closed_without_agent,2',
+      'sla,,tickets,4', 'sla,,first_response_met,2', 'sla,,first_response_breached,1', 'sla,,first_response_running,1', 'sla,,first_response_rate,0.666667',
+      'sla,,resolution_met,1', 'sla,,resolution_breached,1', 'sla,,resolution_running,2', 'sla,,resolution_rate,0.5',
+      'sla_by_priority,urgent,first_response_breached,1', 'sla_by_priority,normal,resolution_running,2',
+      'sla_by_agent,agent-1,first_response_met,1', 'sla_by_agent,supervisor-2,resolution_breached,1', 'sla_by_agent,,tickets,2']) {
       expect(text.split('\r\n')).toContain(line);
     }
     expect(await (await agent.get('/agent/report?period=24h&format=csv')).text()).toBe(text);
@@ -109,6 +160,15 @@ describe('the outcome report page', { timeout: 120_000 }, () => {
     expect(html).toMatch(/data-figure="self-service">2 of 3 \(66\.7%\) buyers/);
     expect(html).toContain('data-figure="pay-to-key">p50 19 min 25 s, p90 19 min 25 s<');
     expect(html).toContain('data-figure="answers">1 solved, 1 not solved (50.0% solved)<');
+    expect(html).toContain('data-figure="sla">first response 66.7% (2 met, 1 breached, 1 running); resolution 50.0% (1 met, 1 breached, 2 running)<');
+    expect(html).toContain('<desc id="chart-sla-desc">first response: met: 2; first response: breached: 1; first response: running: 1; resolution: met: 1; resolution: breached: 1; resolution: running: 2.</desc>');
+    // per priority and per agent, both clocks: tickets, then met, breached, running, rate of each
+    const row = (key: string) => [...html.matchAll(new RegExp(`<tr data-sla-row="${key}">(.*?)</tr>`, 'gs'))].map((m) => [...m[1]!.matchAll(/<t[hd][^>]*>([^<]*)</g)].map((c) => c[1]));
+    expect(row('urgent')).toEqual([['urgent', '1', '0', '1', '0', '0.0%', '0', '1', '0', '0.0%']]);
+    expect(row('normal')).toEqual([['normal', '3', '2', '0', '1', '100.0%', '1', '0', '2', '100.0%']]);
+    expect(row('agent-1')).toEqual([['agent-1', '1', '1', '0', '0', '100.0%', '0', '0', '1', '-']]);
+    expect(row('supervisor-2')).toEqual([['supervisor-2', '1', '0', '1', '0', '0.0%', '0', '1', '0', '0.0%']]);
+    expect(row('unassigned')).toEqual([['unassigned', '2', '1', '0', '1', '100.0%', '1', '0', '1', '100.0%']]);
     expect(html).toContain('href="/agent/report.csv?period=24h"');
     expect(html).toContain('href="/agent/report.json?period=24h"');
     expect(html).toContain('aria-current="page"');

@@ -4,14 +4,16 @@
  *  - K..03 wechat, the shop knew (`paid`), paid 09:59:00;                     -> three keys reissued
  *  - K..04 wechat, `pending`, no stock left                                   -> OUT_OF_STOCK, ticket
  *  - K..05 alipay, never paid                                                 -> NOT_PAID
- * Buyers check all five at 10:00 (Beijing). Tickets made at known times give one SLA met, two
- * breached and one running; buyers answered "solved" twice on K..01 (one answer) and once on K..02,
+ * Buyers check all five at 10:00 (Beijing). Tickets of both priorities, two agents' and unassigned,
+ * moved by the real ticket verbs on a fixed clock, give met, breached and running on both SLA clocks
+ * (the table in the SLA test); buyers answered "solved" twice on K..01 (one answer) and once on K..02,
  * "not solved" twice on K..04 (one answer) and, before answers had rows of their own, on K..05.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { audit } from '../../src/actions/audit.ts';
 import { escalate } from '../../src/actions/escalate.ts';
+import { createAgentAccount } from '../../src/agents/accounts.ts';
 import { customerCheck } from '../../src/engine/customer-check.ts';
 import { consoleReport, type ConsoleReport } from '../../src/reports/console-report.ts';
 import { reportCsv, csvCell } from '../../src/reports/csv.ts';
@@ -20,6 +22,9 @@ import { outcomeReport } from '../../src/reports/outcomes.ts';
 import { parsePeriod, type Period } from '../../src/reports/period.ts';
 import { bucketStarts } from '../../src/reports/series.ts';
 import type { Services } from '../../src/services.ts';
+import { checkBreaches } from '../../src/tickets/breaches.ts';
+import { assignTicket, changeState, triageTicket } from '../../src/tickets/lifecycle.ts';
+import { addMessage } from '../../src/tickets/messages.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { servicesWithWorld } from '../support/services.ts';
 
@@ -27,6 +32,7 @@ const TZ = 'Asia/Shanghai';
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 /** the report is asked a second after the checks (a window ends before `until`) */
 const ASKED = new Date(NOW.getTime() + 1000);
+const at = (iso: string) => new Date(iso);
 
 function world() {
   const order = (n: number, channel: 'alipay' | 'wechat', status: 'pending' | 'paid', paidAt?: string) => ({
@@ -72,23 +78,47 @@ describe('console outcome report', () => {
     const ids = await svc.database.rows<{ order_no: string; id: string }>(sql`select order_no, id from diagnoses`);
     for (const d of ids) diagnosisOf[d.order_no] = d.id;
 
-    // tickets at known times, deadlines set here (whatever terms escalate() gives a new ticket):
-    // K..04's own ticket, opened at 10:00 and due 12:00, is running
+    // tickets on the default SLA policy (normal: first response 15 min, resolution 2 h; urgent 5 /
+    // 30 min), moved by the real ticket verbs at known times. K..04's own ticket (opened 10:00 by
+    // the check, normal, unassigned) runs on both clocks.
     const db = svc.database.db;
-    const setTicket = (orderNo: string, due: string, resolved?: string) => svc.database.rows(sql`
-      update tickets set due_at = ${due}::timestamptz, resolved_at = ${resolved ?? null}::timestamptz,
-             status = ${resolved ? 'resolved' : 'open'} where order_no = ${orderNo}`);
-    const ticket = async (orderNo: string, opened: string, due: string, resolved?: string) => {
-      await db.transaction((tx) => escalate(tx, {
-        orderNo, reason: 'test', source: 'agent', now: new Date(opened), slaMinutes: 120, actor: { kind: 'system', id: 'test' }, diagnosisId: 'd-test',
-      }));
-      await setTicket(orderNo, due, resolved);
+    let clock = NOW;
+    (svc as { now: () => Date }).now = () => new Date(clock); // addMessage reads the services' clock
+    const system = { kind: 'system' as const, id: 'test' };
+    const alice = await createAgentAccount(svc, { name: 'alice', role: 'agent', by: system });
+    const bob = await createAgentAccount(svc, { name: 'bob', role: 'agent', by: system });
+    const as = (a: { id: number }) => ({ kind: 'agent' as const, id: String(a.id) });
+    const open = async (orderNo: string, opened: string, o: { urgent?: boolean; to?: { id: number } } = {}) => {
+      const now = at(opened);
+      const t = await db.transaction((tx) => escalate(tx, { orderNo, reason: 'test', source: 'agent', now, actor: system, diagnosisId: 'd-test' }));
+      if (o.urgent) await triageTicket(db, { number: t.number, priority: 'urgent', category: 'delivery', actor: system, now });
+      if (o.to) await assignTicket(db, { number: t.number, assigneeId: o.to.id, actor: system, now });
+      return t.number;
     };
-    await setTicket('K2026112200004', '2026-11-22T12:00:00+08:00');
-    await ticket('K2026112200091', '2026-11-22T07:00:00+08:00', '2026-11-22T09:00:00+08:00', '2026-11-22T08:30:00+08:00'); // met
-    await ticket('K2026112200092', '2026-11-22T06:00:00+08:00', '2026-11-22T08:00:00+08:00', '2026-11-22T08:30:00+08:00'); // breached
-    await ticket('K2026112200093', '2026-11-22T05:00:00+08:00', '2026-11-22T07:00:00+08:00'); // open past its deadline: breached
-    await ticket('K2026112200094', '2026-10-01T05:00:00+08:00', '2026-10-01T07:00:00+08:00'); // outside every window below
+    const reply = async (number: string, a: { id: number; name: string }, when: string, then?: 'wait' | 'resolve') => {
+      clock = at(when);
+      await addMessage(svc, { number, kind: 'reply', body: 'On it.', agent: { id: a.id, name: a.name }, actor: as(a), ...(then ? { then } : {}) });
+      clock = NOW;
+    };
+    const resolve = (number: string, when: string) => changeState(db, { number, event: 'resolve', actor: system, now: at(when) });
+
+    const old = await open('K2026112200099', '2026-10-01T05:00:00+08:00'); // outside every window below (breached: not counted)
+    const t2 = await open('K2026112200092', '2026-11-22T06:00:00+08:00', { to: bob });
+    expect(await checkBreaches(db, at('2026-11-22T06:20:00+08:00'))).toHaveLength(3); // the sweep: T2's first response (due 06:15), the October ticket's two
+    await reply(t2, bob, '2026-11-22T06:30:00+08:00'); // late: first response stays breached
+    const t1 = await open('K2026112200091', '2026-11-22T07:00:00+08:00', { to: alice });
+    await reply(t1, alice, '2026-11-22T07:10:00+08:00'); // first response met (due 07:15)
+    const t3 = await open('K2026112200093', '2026-11-22T08:00:00+08:00', { urgent: true, to: alice });
+    await reply(t3, alice, '2026-11-22T08:03:00+08:00', 'wait'); // met (due 08:05); then waiting on the buyer: resolution paused, running
+    await resolve(t1, '2026-11-22T08:30:00+08:00'); // resolution met (due 09:00)
+    await resolve(t2, '2026-11-22T08:30:00+08:00'); // resolution due 08:00: the breach is recorded as it resolves
+    const t4 = await open('K2026112200094', '2026-11-22T09:00:00+08:00', { urgent: true, to: bob });
+    await reply(t4, bob, '2026-11-22T09:20:00+08:00'); // first response due 09:05: the reply records the breach
+    await resolve(t4, '2026-11-22T09:25:00+08:00'); // resolution met (due 09:30)
+    const t5 = await open('K2026112200095', '2026-11-22T09:30:00+08:00');
+    await resolve(t5, '2026-11-22T09:35:00+08:00'); // resolved with no reply: both clocks stopped in time
+    expect(await checkBreaches(db, at('2026-11-22T09:45:00+08:00'))).toEqual([]); // nothing else is due (T3's clocks stand)
+    expect(old).toMatch(/^T/);
 
     // buyers' answers, as the check page's feedback route records them: an audit row per answer,
     // and for "not solved" the ticket (reused here: K..04 has one)
@@ -100,7 +130,7 @@ describe('console outcome report', () => {
       await db.transaction(async (tx) => {
         await audit(tx, { at: NOW, actor: buyer, action: BUYER_NOT_SOLVED, orderNo: 'K2026112200004', diagnosisId: diagnosisOf.K2026112200004!, detail: {} });
         await escalate(tx, {
-          orderNo: 'K2026112200004', reason: BUYER_NOT_SOLVED, source: 'buyer', now: NOW, slaMinutes: 120, actor: buyer, diagnosisId: diagnosisOf.K2026112200004!,
+          orderNo: 'K2026112200004', reason: BUYER_NOT_SOLVED, source: 'buyer', now: NOW, actor: buyer, diagnosisId: diagnosisOf.K2026112200004!,
         });
       });
     }
@@ -110,7 +140,7 @@ describe('console outcome report', () => {
     const parsed = parsePeriod({ period: '7d' }, ASKED, TZ);
     if (!parsed.ok) throw new Error(parsed.error);
     period = parsed.period;
-    report = await consoleReport(svc.database, period, ASKED);
+    report = await consoleReport(svc.database, period);
   });
   afterAll(async () => {
     await svc?.close();
@@ -148,9 +178,23 @@ describe('console outcome report', () => {
     ]);
   });
 
-  it('SLA met: 1 met, 2 breached, 1 running (the October ticket is outside the window); one group until tickets carry priority/assignee', () => {
-    const row = { key: null, tickets: 4, met: 1, breached: 2, running: 1, rate: 1 / 3 };
-    expect(report.sla).toEqual({ overall: row, byPriority: [row], byAgent: [row] });
+  it('SLA met per clock, overall, per priority and per agent, from the stored breaches (the October ticket is outside the window)', () => {
+    const counts = (met: number, breached: number, running: number) => ({ met, breached, running, rate: met + breached ? met / (met + breached) : null });
+    expect(report.sla).toEqual({
+      // T1 met/met, T2 breached/breached, T3 met/running (waiting), T4 breached/met, T5 met/met, K..04 running/running
+      overall: { key: null, tickets: 6, firstResponse: counts(3, 2, 1), resolution: counts(3, 1, 2) },
+      byPriority: [
+        { key: 'normal', tickets: 4, firstResponse: counts(2, 1, 1), resolution: counts(2, 1, 1) }, // T1, T2, T5, K..04
+        { key: 'urgent', tickets: 2, firstResponse: counts(1, 1, 0), resolution: counts(1, 0, 1) }, // T3, T4
+      ],
+      byAgent: [
+        { key: 'alice', tickets: 2, firstResponse: counts(2, 0, 0), resolution: counts(1, 0, 1) }, // T1, T3
+        { key: 'bob', tickets: 2, firstResponse: counts(0, 2, 0), resolution: counts(1, 1, 0) }, // T2, T4
+        { key: null, tickets: 2, firstResponse: counts(1, 0, 1), resolution: counts(1, 0, 1) }, // unassigned: T5, K..04
+      ],
+    });
+    expect(report.sla.overall.firstResponse.rate).toBe(0.6);
+    expect(report.sla.overall.resolution.rate).toBe(0.75);
   });
 
   it('buyers\' answers: one per diagnosis, however often pressed', () => {
@@ -168,33 +212,37 @@ describe('console outcome report', () => {
   it('24 h: hourly points, the diagnoses in the 10:00 hour', async () => {
     const p = parsePeriod({ period: '24h' }, ASKED, TZ);
     if (!p.ok) throw new Error(p.error);
-    const r = await consoleReport(svc.database, p.period, ASKED);
+    const r = await consoleReport(svc.database, p.period);
     expect(r.series.unit).toBe('hour');
     expect(r.series.points).toHaveLength(25); // 10:00 yesterday (the window starts at 10:00:01) to 10:00 today
     expect(r.series.points[0]!.label).toBe('2026-11-21 10:00');
     expect(r.series.points.at(-1)).toMatchObject({ label: '2026-11-22 10:00', diagnoses: 5 });
     expect(r.series.points.reduce((s, x) => s + x.diagnoses, 0)).toBe(5);
-    // the tickets opened at 05:00-07:00 are inside 24 h too
-    expect(r.sla.overall).toMatchObject({ tickets: 4, met: 1, breached: 2, running: 1 });
+    // the tickets opened from 06:00 are inside 24 h too
+    expect(r.sla).toEqual(report.sla);
   });
 
   it('a from/to period in shop days: 11-21 has nothing, 11-22 everything', async () => {
     const day = async (d: string) => {
       const p = parsePeriod({ from: d, to: d }, ASKED, TZ);
       if (!p.ok) throw new Error(p.error);
-      return consoleReport(svc.database, p.period, ASKED);
+      return consoleReport(svc.database, p.period);
     };
     const before = await day('2026-11-21');
     expect(before.since).toBe('2026-11-20T16:00:00.000Z');
     expect(before.until).toBe('2026-11-21T16:00:00.000Z');
     expect(before.diagnoses.total).toBe(0);
     expect(before.callbackFailures).toEqual([]);
-    expect(before.sla.overall).toEqual({ key: null, tickets: 0, met: 0, breached: 0, running: 0, rate: null });
+    expect(before.sla).toEqual({
+      overall: { key: null, tickets: 0, firstResponse: { met: 0, breached: 0, running: 0, rate: null }, resolution: { met: 0, breached: 0, running: 0, rate: null } },
+      byPriority: [], byAgent: [],
+    });
     expect(before.buyerAnswers).toEqual({ solved: 0, notSolved: 0, rate: null });
     const today = await day('2026-11-22');
     expect(today.until).toBe(ASKED.toISOString()); // reaches past now: ends now
     expect(today.period).toEqual({ preset: null, from: '2026-11-22', to: '2026-11-22', timeZone: TZ });
     expect(today.diagnoses.total).toBe(5);
+    expect(today.sla).toEqual(report.sla);
     expect(today.series.points.map((p) => p.label)).toHaveLength(11); // under 48 h: hourly, 00:00 to 10:00
   });
 
@@ -207,8 +255,13 @@ describe('console outcome report', () => {
       'pay_to_key,,p50_seconds,600', 'pay_to_key,,p90_seconds,1024', 'pay_to_key,,max_seconds,1130',
       'callback_failures,alipay,confirmed,2', 'callback_failures,alipay,missed,2', 'callback_failures,alipay,rate,1',
       'callback_failures,wechat,confirmed,2', 'callback_failures,wechat,missed,1', 'callback_failures,wechat,rate,0.5',
-      'sla,,tickets,4', 'sla,,met,1', 'sla,,breached,2', 'sla,,running,1', 'sla,,rate,0.333333',
-      'sla_by_priority,,met,1', 'sla_by_agent,,breached,2',
+      'sla,,tickets,6', 'sla,,first_response_met,3', 'sla,,first_response_breached,2', 'sla,,first_response_running,1', 'sla,,first_response_rate,0.6',
+      'sla,,resolution_met,3', 'sla,,resolution_breached,1', 'sla,,resolution_running,2', 'sla,,resolution_rate,0.75',
+      'sla_by_priority,normal,tickets,4', 'sla_by_priority,normal,first_response_rate,0.666667', 'sla_by_priority,normal,resolution_running,1',
+      'sla_by_priority,urgent,tickets,2', 'sla_by_priority,urgent,first_response_breached,1', 'sla_by_priority,urgent,resolution_met,1', 'sla_by_priority,urgent,resolution_running,1',
+      'sla_by_agent,alice,first_response_met,2', 'sla_by_agent,alice,resolution_running,1', 'sla_by_agent,alice,resolution_rate,1',
+      'sla_by_agent,bob,first_response_breached,2', 'sla_by_agent,bob,first_response_rate,0', 'sla_by_agent,bob,resolution_rate,0.5',
+      'sla_by_agent,,tickets,2', 'sla_by_agent,,first_response_running,1', 'sla_by_agent,,resolution_met,1',
       'buyer_answers,,solved,2', 'buyer_answers,,not_solved,2', 'buyer_answers,,rate,0.5',
       'series_day,2026-11-22,diagnoses,5', 'series_day,2026-11-22,auto_fixed,3', 'series_day,2026-11-15,diagnoses,0',
       'period,,time_zone,Asia/Shanghai', 'period,,preset,7d',

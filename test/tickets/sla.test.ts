@@ -1,9 +1,15 @@
 /**
  * SLA arithmetic on a fixed clock (issue 11 item 7): deadlines, a pause that extends them, resume,
  * breach, and business hours across a night, a weekend and a DST change; the state machine's
- * allowed and refused transitions; categories from verdicts. Pure: no database.
+ * allowed and refused transitions; categories from verdicts; the retired TICKET_SLA_MINUTES refused
+ * at start-up. Pure: no database.
  */
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { addWorking, clockView, deadlines, workingBetween, type BusinessHours, type ClockFacts } from '../../src/tickets/sla.ts';
 import { allowedEvents, nextState, TicketStateError } from '../../src/tickets/states.ts';
 import { categoryFor } from '../../src/tickets/category.ts';
@@ -135,4 +141,25 @@ describe('category from the verdict that opened the ticket', () => {
     ['PAYMENT_UNVERIFIABLE', 'payment'], ['AMOUNT_MISMATCH', 'payment'], ['OUT_OF_STOCK', 'stock'], ['MIGRATION_CONFLICT', 'migration'],
     ['DELIVERY_DELAYED', 'delivery'], ['REISSUE_LIMIT_REACHED', 'delivery'], ['ORDER_NOT_FOUND', 'account'],
   ])('%s is %s', (verdict, category) => expect(categoryFor(verdict)).toBe(category));
+});
+
+describe('configuration: TICKET_SLA_MINUTES is gone (the SLA policy set at /agent/sla replaced it)', () => {
+  const line = 'TICKET_SLA_MINUTES: replaced by the SLA policy supervisors set at /agent/sla (defaults: normal 15 min / 2 h, urgent 5 / 30 min)';
+
+  it('set (to anything), start-up refuses with a ConfigError naming it', () => {
+    for (const v of ['120', '15', '']) {
+      expect(() => loadConfig({ TICKET_SLA_MINUTES: v })).toThrow(ConfigError);
+      expect(() => loadConfig({ TICKET_SLA_MINUTES: v })).toThrow(line);
+    }
+    expect(loadConfig({})).not.toHaveProperty('ticketSlaMinutes');
+  });
+
+  it('a process started with it exits 2 with that one line', async () => {
+    const run = promisify(execFile);
+    const err = await run('node', ['bin/order-doctor.js', 'serve'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(tmpdir(), 'od-sla-config-unused'), TICKET_SLA_MINUTES: '120' }, timeout: 60_000,
+    }).then(() => null, (e: unknown) => e as { code: number; stdout: string; stderr: string });
+    expect(err).toMatchObject({ code: 2, stdout: '' });
+    expect(err!.stderr).toBe(`order-doctor: ${line}\n`);
+  }, 60_000);
 });

@@ -47,7 +47,7 @@ export function mountReport(con: Hono<ConsoleEnv>, svc: Services): void {
       return page(c, 400, 'Outcome report', () => <PeriodChooser input={input} timeZone={zone} error={why} />);
     }
     const period = parsed.period;
-    const report = await consoleReport(svc.database, period, now);
+    const report = await consoleReport(svc.database, period);
     const name = `order-doctor-report-${report.since.slice(0, 10)}-${report.until.slice(0, 10)}`;
     if (format === 'json') {
       return c.body(JSON.stringify(report), 200, { 'content-type': 'application/json; charset=utf-8' });

@@ -183,7 +183,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
       });
       return escalate(tx, {
         orderNo: session.orderNo, reason: BUYER_NOT_SOLVED, source: 'buyer', now: svc.now(),
-        slaMinutes: svc.config.ticketSlaMinutes, actor: { kind: 'customer', id: clientIp(c) }, diagnosisId: session.diagnosisId,
+        actor: { kind: 'customer', id: clientIp(c) }, diagnosisId: session.diagnosisId,
       });
     });
     const model = { ...loaded.model, ticket: { number: ticket.number, status: ticket.status, openedAt: ticket.openedAt, dueAt: ticket.dueAt, replies: loaded.model.ticket?.replies ?? [] } };

@@ -5,7 +5,7 @@
 import { formatDuration } from '../../../cli/duration.ts';
 import type { ConsoleReport } from '../../../reports/console-report.ts';
 import { PRESETS } from '../../../reports/period.ts';
-import type { SlaRow } from '../../../reports/sla.ts';
+import { SLA_CLOCKS, type SlaClock, type SlaCounts, type SlaRow } from '../../../reports/sla.ts';
 import { toShopTime } from '../../../shops/local-time.ts';
 import { BarChart, ColumnChart, describeBars, type Bar } from './report-charts.tsx';
 import { Notice } from './layout.tsx';
@@ -94,18 +94,40 @@ function bars(m: Record<string, number>, tone?: Bar['tone']): Bar[] {
   return Object.entries(m).map(([label, value]) => ({ label, value, tone }));
 }
 
+const CLOCK_NAMES: Record<SlaClock, string> = { firstResponse: 'First response', resolution: 'Resolution' };
+
+/** `66.7% (2 met, 1 breached, 1 running)` */
+function slaText(c: SlaCounts): string {
+  return `${percent(c.rate)} (${c.met} met, ${c.breached} breached, ${c.running} running)`;
+}
+
+/** One row per group, both clocks side by side (a two-row header: the clock, then its figures). */
 function SlaTable(p: { label: string; rows: SlaRow[]; none: string; caption: string }) {
   return (
-    <table data-sla={p.label}>
-      <caption class="sr-only">{p.caption}</caption>
-      <thead><tr><th scope="col">{p.label}</th><th scope="col" class="num">Tickets</th><th scope="col" class="num">Met</th><th scope="col" class="num">Breached</th><th scope="col" class="num">Running</th><th scope="col" class="num">SLA met</th></tr></thead>
-      <tbody>
-        {p.rows.length === 0 ? <tr><td colspan={6} class="meta">No tickets opened in this period.</td></tr> : null}
-        {p.rows.map((r) => (
-          <tr><th scope="row">{r.key ?? p.none}</th><td class="num">{r.tickets}</td><td class="num">{r.met}</td><td class="num">{r.breached}</td><td class="num">{r.running}</td><td class="num">{percent(r.rate)}</td></tr>
-        ))}
-      </tbody>
-    </table>
+    <div class="scroll" tabindex={0} role="region" aria-label={`${p.caption}: table`}>
+      <table data-sla={p.label}>
+        <caption class="sr-only">{p.caption}</caption>
+        <thead>
+          <tr>
+            <td></td><td></td>
+            {SLA_CLOCKS.map((k) => <th scope="colgroup" colspan={4} class="num">{CLOCK_NAMES[k]}</th>)}
+          </tr>
+          <tr>
+            <th scope="col">{p.label}</th><th scope="col" class="num">Tickets</th>
+            {SLA_CLOCKS.map(() => <><th scope="col" class="num">Met</th><th scope="col" class="num">Breached</th><th scope="col" class="num">Running</th><th scope="col" class="num">SLA met</th></>)}
+          </tr>
+        </thead>
+        <tbody>
+          {p.rows.length === 0 ? <tr><td colspan={10} class="meta">No tickets opened in this period.</td></tr> : null}
+          {p.rows.map((r) => (
+            <tr data-sla-row={r.key ?? p.none}>
+              <th scope="row">{r.key ?? p.none}</th><td class="num">{r.tickets}</td>
+              {SLA_CLOCKS.map((k) => <><td class="num">{r[k].met}</td><td class="num">{r[k].breached}</td><td class="num">{r[k].running}</td><td class="num">{percent(r[k].rate)}</td></>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -127,11 +149,14 @@ export function ReportPage(p: { r: ConsoleReport; input: PeriodInput; query: str
     : [];
   const callbackBars: Bar[] = r.callbackFailures.map((c) => ({ label: c.channel, value: c.rate ?? 0, text: share(c.missed, c.confirmed, c.rate), tone: 'red' }));
   const o = r.sla.overall;
-  const slaBars: Bar[] = o.tickets === 0 ? [] : [
-    { label: 'met', value: o.met, tone: 'green' },
-    { label: 'breached', value: o.breached, tone: 'red' },
-    { label: 'running', value: o.running, tone: 'grey' },
-  ];
+  const slaBars: Bar[] = o.tickets === 0 ? [] : SLA_CLOCKS.flatMap((k): Bar[] => {
+    const name = CLOCK_NAMES[k].toLowerCase();
+    return [
+      { label: `${name}: met`, value: o[k].met, tone: 'green' },
+      { label: `${name}: breached`, value: o[k].breached, tone: 'red' },
+      { label: `${name}: running`, value: o[k].running, tone: 'grey' },
+    ];
+  });
   const a = r.buyerAnswers;
   const answerBars: Bar[] = a.solved + a.notSolved === 0 ? [] : [
     { label: 'solved', value: a.solved, tone: 'green' },
@@ -152,7 +177,7 @@ export function ReportPage(p: { r: ConsoleReport; input: PeriodInput; query: str
           <dt>Keys issued</dt><dd data-figure="keys">{`${r.keys.issued} to ${r.keys.orders} orders`}</dd>
           <dt>Payment to key</dt><dd data-figure="pay-to-key">{wait ? `p50 ${formatDuration(wait.p50)}, p90 ${formatDuration(wait.p90)}` : '-'}</dd>
           <dt>Tickets</dt><dd data-figure="tickets">{`${r.tickets.opened} opened; ${r.tickets.openNow} open now, ${r.tickets.overdueNow} past their deadline`}</dd>
-          <dt>SLA met</dt><dd data-figure="sla">{`${percent(o.rate)} (${o.met} met, ${o.breached} breached, ${o.running} running)`}</dd>
+          <dt>SLA met</dt><dd data-figure="sla">{`first response ${slaText(o.firstResponse)}; resolution ${slaText(o.resolution)}`}</dd>
           <dt>Buyers' answers</dt><dd data-figure="answers">{`${a.solved} solved, ${a.notSolved} not solved (${percent(a.rate)} solved)`}</dd>
           <dt>Sweep</dt><dd data-figure="sweep">{`${r.sweep.runs} run${r.sweep.runs === 1 ? '' : 's'}`}</dd>
         </dl>
@@ -210,12 +235,12 @@ export function ReportPage(p: { r: ConsoleReport; input: PeriodInput; query: str
       </Section>
 
       <Section id="sla" title="SLA met"
-        intro="Tickets opened in this period: met when resolved by their deadline; breached when resolved after it or still open past it; running when open and inside it. Tickets carry no priority or assignee yet, so each has one row for now.">
-        <Figure caption={`${o.tickets} ticket${o.tickets === 1 ? '' : 's'} opened in this period.`} chart={<BarChart id="chart-sla" title="SLA: tickets met, breached and running" bars={slaBars} labelWidth={100} />}
+        intro="Tickets opened in this period, per clock: met when the clock stopped (first reply, or resolved) with no breach recorded; breached when a breach was recorded (the deadline passed with the clock running); running otherwise (open, or waiting on the buyer with the clocks paused). SLA met is met of met and breached.">
+        <Figure caption={`${o.tickets} ticket${o.tickets === 1 ? '' : 's'} opened in this period.`} chart={<BarChart id="chart-sla" title="SLA: first response and resolution, met, breached and running" bars={slaBars} labelWidth={190} />}
           table={
             <>
-              <SlaTable label="Priority" rows={r.sla.byPriority} none="none yet" caption="SLA met per priority" />
-              <SlaTable label="Agent" rows={r.sla.byAgent} none="unassigned" caption="SLA met per agent" />
+              <SlaTable label="Priority" rows={r.sla.byPriority} none="none" caption="SLA met per priority, first response and resolution" />
+              <SlaTable label="Agent" rows={r.sla.byAgent} none="unassigned" caption="SLA met per agent (the ticket's assignee), first response and resolution" />
             </>
           } />
       </Section>
