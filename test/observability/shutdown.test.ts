@@ -52,8 +52,10 @@ describe('serve, on SIGTERM', () => {
       ].map((p) => p.then(async (r) => ({ status: r.status, body: await r.text(), ms: performance.now() - started })));
       await new Promise((r) => setTimeout(r, 300)); // received, and waiting on the 1 s gateways
       s.child.kill('SIGTERM');
-      // no new connection is taken meanwhile
-      await new Promise((r) => setTimeout(r, 150));
+      // no new connection is taken meanwhile: asked once the process says it is shutting down (a
+      // fixed pause was not enough on a loaded machine, where the signal is handled later)
+      const deadline = Date.now() + 10_000;
+      while (!s.stdout().includes('shutting down') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await expect(fetch(`http://127.0.0.1:${s.port}/healthz`)).rejects.toThrow();
       const answers = await Promise.all(inFlight);
       for (const a of answers) expect(a.status, a.body).toBe(200);

@@ -29,6 +29,7 @@ import { mountOrderRoutes } from './orders.tsx';
 import { mountAdminRoutes } from './admin.tsx';
 import { mountSlaRoutes } from './sla.tsx';
 import { mountTicketRoutes } from './tickets.tsx';
+import { mountIncidentRoutes } from './incidents.tsx';
 import { mountReport } from './report.tsx';
 import { page, signInPage } from './render.tsx';
 import { Home } from './views/home.tsx';
@@ -97,6 +98,7 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
   mountOrderRoutes(con, svc);
   mountAdminRoutes(con, svc);
   mountTicketRoutes(con, svc);
+  mountIncidentRoutes(con, svc);
   mountSlaRoutes(con, svc);
   mountReport(con, svc);
 

@@ -28,6 +28,7 @@ export function ConsoleLayout(p: { title: string; agent?: AgentAccount; csrf: st
                 <a href="/agent">Search</a>
                 <a href="/agent/report">Report</a>
                 <a href="/agent/tickets">Tickets</a>
+                <a href="/agent/incidents">Incidents</a>
                 {p.agent.role === 'supervisor' ? <><a href="/agent/agents">Agents</a><a href="/agent/sla">SLA</a></> : null}
                 <span class="who" data-agent={p.agent.name}>{`${p.agent.name} (${p.agent.role})`}</span>
                 <form method="post" action="/agent/sign-out" class="inline">
