@@ -2,12 +2,12 @@
  * RSA (PKCS#1 v1.5, SHA-256) sign/verify, shared by every gateway: Alipay RSA2, WeChat Pay v3 and
  * EPay V2 all use SHA256withRSA.
  *
- * node:crypto (available on Workers under nodejs_compat, like the MD5/HMAC signers next door), not
- * Web Crypto: the customer check signs one request and verifies one answer, and on Node 20 each
- * Web Crypto call is a thread-pool job plus a promise (a verify cost ~2x the synchronous one in
- * CPU, and under load every hop hands the main thread's core away); the profile of `npm run bench`
- * showed them as the largest own cost of a check. The synchronous calls give the same bytes
- * (PKCS#1 v1.5 is deterministic).
+ * node:crypto (available on Workers under nodejs_compat, like the MD5/HMAC signers next door) with
+ * the parsed keys cached. A signature (private-key exponentiation, ~1 ms) is made on the thread
+ * pool (the callback form), never on the main thread: done synchronously, the three gateway
+ * queries of a check held the event loop for milliseconds and checks/s fell by a fifth on two
+ * cores (profile of `npm run bench`). A verification (public exponent, tens of microseconds) is
+ * cheaper inline than a thread-pool hop. Same bytes either way (PKCS#1 v1.5 is deterministic).
  */
 import { createPrivateKey, createPublicKey, sign as rsaSign, verify as rsaVerify, type KeyObject } from 'node:crypto';
 
@@ -61,7 +61,9 @@ function importKey(pem: string, usage: 'sign' | 'verify'): KeyObject {
 /** SHA256withRSA over the UTF-8 bytes of `data`; returns standard base64. Accepts PEM or bare base64 PKCS#8. */
 export async function signSha256WithRsa(privateKeyPem: string, data: string): Promise<string> {
   const key = importKey(pemFromBase64(privateKeyPem, 'PRIVATE KEY'), 'sign');
-  return rsaSign('sha256', Buffer.from(data, 'utf8'), key).toString('base64');
+  return new Promise((resolve, reject) => {
+    rsaSign('sha256', Buffer.from(data, 'utf8'), key, (err, sig) => (err ? reject(err) : resolve(sig.toString('base64'))));
+  });
 }
 
 /**
