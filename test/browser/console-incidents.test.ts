@@ -6,10 +6,8 @@
  * its orders. Screenshots as there (CONSOLE_SHOTS_DIR=docs for the README's).
  */
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import { issuedKeys, tickets } from '../../src/db/schema.ts';
 import { escalate } from '../../src/actions/escalate.ts';
@@ -17,7 +15,8 @@ import { agentByToken, createAgentAccount } from '../../src/agents/accounts.ts';
 import { agentDiagnose } from '../../src/agents/apply.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { CHROMIUM, requires } from '../support/requires.ts';
+import { requires } from '../support/requires.ts';
+import { serveToChromium, type BrowserTarget } from './support.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 import { pageApp } from '../pages/support.ts';
 
@@ -27,7 +26,7 @@ const present = await requires('chromium');
 describe.skipIf(!present)('an incident in Chromium', { timeout: 180_000 }, () => {
   let tdb: TestDatabase;
   let svc: Services;
-  let server: ServerType;
+  let target: BrowserTarget | undefined;
   let base: string;
   let browser: Browser;
   let token: string;
@@ -45,19 +44,12 @@ describe.skipIf(!present)('an incident in Chromium', { timeout: 180_000 }, () =>
       orderNos.push(no);
     }
     const app = pageApp(svc);
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    target = await serveToChromium(app);
+    ({ base, browser } = target);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await target?.close();
     await svc?.close();
     await tdb?.drop();
   });

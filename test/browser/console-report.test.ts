@@ -7,19 +7,16 @@
  * The README's screenshot goes to docs/ with CONSOLE_SHOTS_DIR=docs (else test-results/screenshots).
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createAgentAccount } from '../../src/agents/accounts.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { CHROMIUM, requires } from '../support/requires.ts';
+import { requires } from '../support/requires.ts';
+import { serveToChromium, seriousViolations, signInToConsole, type BrowserTarget } from './support.ts';
 import { Browser as Client, ORDERS, pageApp, pageServices } from '../pages/support.ts';
 
 const DOCS = process.env.CONSOLE_SHOTS_DIR ?? 'test-results/screenshots';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const DESKTOP = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
 const CHARTS = ['chart-series', 'chart-verdicts', 'chart-actions', 'chart-pay-to-key', 'chart-callbacks', 'chart-sla', 'chart-answers'];
 
@@ -28,7 +25,7 @@ const present = await requires('chromium');
 describe.skipIf(!present)('the outcome report in Chromium', { timeout: 180_000 }, () => {
   let tdb: TestDatabase;
   let svc: Services;
-  let server: ServerType;
+  let target: BrowserTarget | undefined;
   let base: string;
   let browser: Browser;
   let token: string;
@@ -63,20 +60,12 @@ describe.skipIf(!present)('the outcome report in Chromium', { timeout: 180_000 }
     await check(ORDERS.refunded);
     at(5 * 60_000);
 
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    target = await serveToChromium(app);
+    ({ base, browser } = target);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await target?.close();
     await svc?.close();
     await tdb?.drop();
   });
@@ -90,12 +79,7 @@ describe.skipIf(!present)('the outcome report in Chromium', { timeout: 180_000 }
     return page;
   }
 
-  async function signIn(page: Page) {
-    await page.goto('/agent');
-    await page.getByLabel('Agent token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Find an order' }).waitFor();
-  }
+  const signIn = (page: Page) => signInToConsole(page, token);
 
   it('draws its charts beside their tables, styled, with no CSP violation; presets, from/to, a bad period, the CSV', async () => {
     const page = await open();
@@ -159,12 +143,7 @@ describe.skipIf(!present)('the outcome report in Chromium', { timeout: 180_000 }
     const page = await open({ bypassCSP: true });
     await signIn(page);
     await page.goto('/agent/report');
-    await page.addScriptTag({ path: AXE });
-    const result = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-      return axe.run();
-    });
-    expect(result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });
 });

@@ -8,21 +8,18 @@
  * (so an ordinary run leaves the committed ones alone).
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { and, eq } from 'drizzle-orm';
 import { auditLog } from '../../src/db/schema.ts';
 import { createAgentAccount } from '../../src/agents/accounts.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { CHROMIUM, requires } from '../support/requires.ts';
+import { requires } from '../support/requires.ts';
+import { serveToChromium, seriousViolations, signInToConsole, type BrowserTarget } from './support.ts';
 import { ORDERS, pageApp, pageServices } from '../pages/support.ts';
 
 const DOCS = process.env.CONSOLE_SHOTS_DIR ?? 'test-results/screenshots';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const DESKTOP = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
 
 const present = await requires('chromium');
@@ -30,7 +27,7 @@ const present = await requires('chromium');
 describe.skipIf(!present)('agents\' console in Chromium', { timeout: 180_000 }, () => {
   let tdb: TestDatabase;
   let svc: Services;
-  let server: ServerType;
+  let target: BrowserTarget | undefined;
   let base: string;
   let browser: Browser;
   let token: string;
@@ -42,20 +39,12 @@ describe.skipIf(!present)('agents\' console in Chromium', { timeout: 180_000 }, 
     svc = await pageServices(tdb.database);
     token = (await createAgentAccount(svc, { name: 'mei', role: 'supervisor', by: { kind: 'system', id: 'test' } })).token;
     const app = pageApp(svc);
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    target = await serveToChromium(app);
+    ({ base, browser } = target);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await target?.close();
     await svc?.close();
     await tdb?.drop();
   });
@@ -69,21 +58,7 @@ describe.skipIf(!present)('agents\' console in Chromium', { timeout: 180_000 }, 
     return page;
   }
 
-  async function seriousViolations(page: Page) {
-    await page.addScriptTag({ path: AXE });
-    const result = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-      return axe.run();
-    });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
-  }
-
-  async function signIn(page: Page) {
-    await page.goto('/agent');
-    await page.getByLabel('Agent token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Find an order' }).waitFor();
-  }
+  const signIn = (page: Page) => signInToConsole(page, token);
 
   it('sign in, search, diagnose, confirm, apply, reveal', async () => {
     const page = await open();

@@ -6,18 +6,15 @@
  * Screenshots (mobile viewport) go to test-results/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
-import { CHROMIUM, requires } from '../support/requires.ts';
+import { requires } from '../support/requires.ts';
+import { serveToChromium, seriousViolations, type BrowserTarget } from './support.ts';
 import { ORDERS, pageApp, pageServices } from '../pages/support.ts';
 
 const SHOTS = 'test-results/screenshots';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const KEY_PATTERN = /^[A-Z0-9]{2,5}(?:-[A-Z0-9]{3,5}){2,}$/;
 const MOBILE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
 
@@ -26,7 +23,7 @@ const present = await requires('chromium');
 describe.skipIf(!present)('buyer page in Chromium', () => {
   let tdb: TestDatabase;
   let svc: Services;
-  let server: ServerType;
+  let target: BrowserTarget | undefined;
   let base: string;
   let browser: Browser;
   const cspViolations: string[] = [];
@@ -36,20 +33,12 @@ describe.skipIf(!present)('buyer page in Chromium', () => {
     tdb = await testDatabase();
     svc = await pageServices(tdb.database);
     const app = pageApp(svc);
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    target = await serveToChromium(app);
+    ({ base, browser } = target);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await target?.close();
     await svc?.close();
     await tdb?.drop();
   });
@@ -77,15 +66,6 @@ describe.skipIf(!present)('buyer page in Chromium', () => {
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-
-  async function seriousViolations(page: Page) {
-    await page.addScriptTag({ path: AXE });
-    const result = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-      return axe.run();
-    });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
-  }
 
   it('lookup page and an answer page have no serious accessibility violations', async () => {
     // axe is injected as an inline script, which our CSP rightly blocks: this context bypasses CSP
