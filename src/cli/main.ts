@@ -8,7 +8,10 @@ import { sweepCommand } from './sweep.ts';
 import { reportCommand } from './report.ts';
 import { shopCommand } from './shop.ts';
 import { keysCommand } from './keys.ts';
+import { stockCommand } from './stock.ts';
 import { oneLine, UsageError } from './args.ts';
+import { causeChain } from '../db/faults.ts';
+import { describeError } from '../observability/errors.ts';
 
 const USAGE = `usage: order-doctor <command>
   serve [--world FILE]                 HTTP server on PORT (default 8787); the demo and --world in sandbox mode
@@ -20,7 +23,8 @@ const USAGE = `usage: order-doctor <command>
   shop check [--json]                  the configured shop's database: what was found, the first thing to fix
   agents create --name NAME [--role agent|supervisor]  create an agent and print its token once
   agents list [--json] | agents revoke <id|name>  list agents; revoke one (its token and sessions stop)
-  keys rotate [--batch N] [--dry-run]  re-encrypt card keys under CARD_KEY_SECRET, in batches`;
+  keys rotate [--batch N] [--dry-run]  re-encrypt card keys under CARD_KEY_SECRET, in batches
+  stock import --sku SKU FILE [--dry-run] [--json]  card keys into the built-in store's stock, one per line`;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -44,6 +48,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await agentsCommand(rest, loadConfig(process.env));
       case 'keys':
         return await keysCommand(rest, loadConfig(process.env));
+      case 'stock':
+        return await stockCommand(rest, loadConfig(process.env));
       case undefined:
       case '--help':
       case '-h':
@@ -59,7 +65,17 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`order-doctor: ${oneLine(err.message)}`);
       return 2;
     }
-    console.error(`order-doctor: ${oneLine(err instanceof Error ? err.message : String(err))}`);
+    console.error(`order-doctor: ${oneLine(failure(err))}`);
     return 1;
   }
+}
+
+/**
+ * What a failed command says: its message, except for a failed query, whose message quotes the
+ * query's parameters (sealed card keys, hashes, a buyer's contact): then the cause chain with the
+ * SQL only, as the logs write it.
+ */
+function failure(err: unknown): string {
+  if (causeChain(err).some((e) => e instanceof Error && 'params' in e)) return describeError(err, { stacks: false });
+  return err instanceof Error ? err.message : String(err);
 }

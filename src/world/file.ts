@@ -1,5 +1,6 @@
 /**
- * Reads a scenario or world file the command line was given, refusing what is not one: anything
+ * Reads a file the command line was given (a scenario or world file, a `stock import` key file),
+ * refusing what is not one: anything
  * but a regular file (a device such as /dev/zero, a FIFO, a socket, behind a symlink or not), or a
  * file above MAX_WORLD_FILE_BYTES, is one line naming it instead of a read that never ends.
  */
@@ -28,7 +29,13 @@ export function readWorldFile(file: string): string {
     let total = 0;
     for (;;) {
       const chunk = Buffer.alloc(64 * 1024);
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        // a file that opens but does not read (/proc/self/mem: EIO) is refused like one that does not open
+        throw new WorldFileError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
       if (n === 0) break;
       total += n;
       if (total > MAX_WORLD_FILE_BYTES) throw new WorldFileError(`larger than ${MAX_WORLD_FILE_BYTES / 1024 / 1024} MB`);

@@ -17,9 +17,9 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 
-const COMMANDS = ['serve', 'migrate', 'diagnose', 'sweep', 'report', 'scenarios', 'shop', 'agents', 'keys', 'help', '--help', '-h'];
-const FLAGS = ['--json', '--apply', '--dry-run', '--since', '--name', '--world', '--batch', '--role', '--', '-', '-x', '--help', '--since=', '--name=', '--batch=0'];
-const SUBCOMMANDS = ['check', 'create', 'rotate', 'list', 'revoke'];
+const COMMANDS = ['serve', 'migrate', 'diagnose', 'sweep', 'report', 'scenarios', 'shop', 'agents', 'keys', 'stock', 'help', '--help', '-h'];
+const FLAGS = ['--json', '--apply', '--dry-run', '--since', '--name', '--world', '--batch', '--role', '--', '-', '-x', '--help', '--since=', '--name=', '--batch=0', '--sku', '--sku='];
+const SUBCOMMANDS = ['check', 'create', 'rotate', 'list', 'revoke', 'import'];
 
 /** what a hostile user types: unicode, control characters, newlines, escapes, huge, path-like, flag-like */
 const hostileWord = fc.oneof(
@@ -48,7 +48,7 @@ const badArgv = fc.oneof(
   hostileWord.filter((w) => !COMMANDS.includes(w)).map((w) => [w]),
   // a known command with an option it does not have
   fc.tuple(fc.constantFrom(...COMMANDS.filter((c) => !c.startsWith('-') && c !== 'help')), fc.constantFrom('--colour', '--force', '-z', '--sincee', '--jsn'))
-    .map(([c, flag]) => (c === 'shop' ? [c, 'check', flag] : c === 'agents' ? [c, 'create', '--name', 'x', flag] : c === 'keys' ? [c, 'rotate', flag] : [c, flag])),
+    .map(([c, flag]) => (c === 'shop' ? [c, 'check', flag] : c === 'agents' ? [c, 'create', '--name', 'x', flag] : c === 'keys' ? [c, 'rotate', flag] : c === 'stock' ? [c, 'import', '--sku', 'S', 'f.txt', flag] : [c, flag])),
   // an argument where none is taken
   fc.tuple(fc.constantFrom('serve', 'migrate', 'sweep', 'report'), hostileWord.filter((w) => !w.startsWith('-') && w !== ''))
     .map(([c, w]) => [c, w]),
@@ -57,7 +57,7 @@ const badArgv = fc.oneof(
   // not a window
   hostileWord.filter((w) => !/^(\d{1,4})(m|h|d)$/.test(w) || /^0+[mhd]$/.test(w)).map((w) => ['report', `--since=${w}`]),
   // no name, or a blank one
-  fc.constantFrom(['agents', 'create'], ['agents', 'create', '--name', ' '], ['agents', 'create', '--name', 'a\nb'], ['agents', 'create', '--name', '\u001b[2J'], ['agents'], ['agents', 'delete'], ['keys'], ['keys', 'rotate', '--batch', '0'], ['shop'], ['shop', 'inspect']),
+  fc.constantFrom(['agents', 'create'], ['agents', 'create', '--name', ' '], ['agents', 'create', '--name', 'a\nb'], ['agents', 'create', '--name', '\u001b[2J'], ['agents'], ['agents', 'delete'], ['keys'], ['keys', 'rotate', '--batch', '0'], ['shop'], ['shop', 'inspect'], ['stock'], ['stock', 'export'], ['stock', 'import', 'f.txt'], ['stock', 'import', '--sku', 'S'], ['stock', 'import', '--sku', 'S', 'no-such-file.txt'], ['stock', 'import', '--sku', 'S', '/dev/zero']),
 );
 
 interface Run {
