@@ -59,15 +59,33 @@ async function completedShortfall(ctx: DujiaokaContext, row: OrderRow): Promise<
   return held >= row.buyAmount ? 0 : unsoldUpTo(ctx, row.goodsId, row.buyAmount - held);
 }
 
+/**
+ * The order row and its product's unsold keys from ONE snapshot. Read by two plain statements, a
+ * delivery committing between them showed the order still without keys and the keys it had just
+ * taken as sold: "out of stock" for an order that was at that moment delivered (a ticket and a
+ * restock wait for nothing). The kill harness caught it; MySQL cannot count up to the order's
+ * quantity inside the order's own statement, hence the read-only consistent-snapshot transaction.
+ */
+function inSnapshot<T>(ctx: DujiaokaContext, read: (c: DujiaokaContext) => Promise<T>): Promise<T> {
+  return ctx.db.transaction(
+    // the transaction offers the same select API as the database it came from
+    (tx) => read({ ...ctx, db: tx as unknown as DujiaokaContext['db'] }),
+    // (not also 'read only': drizzle writes the two without the comma MariaDB requires)
+    { isolationLevel: 'repeatable read', withConsistentSnapshot: true },
+  );
+}
+
 export async function findByOrderNo(ctx: DujiaokaContext, orderNo: string): Promise<OrderView | undefined> {
-  return view(ctx, await orderRow(ctx, eq(ctx.t.orders.orderSn, orderNo)));
+  return inSnapshot(ctx, async (c) => view(c, await orderRow(c, eq(c.t.orders.orderSn, orderNo))));
 }
 
 export async function findByNumber(ctx: DujiaokaContext, asked: string): Promise<OrderView | undefined> {
-  const byOrderNo = await orderRow(ctx, eq(ctx.t.orders.orderSn, asked));
-  if (byOrderNo || !ctx.server.tradeNoIndex) return view(ctx, byOrderNo);
-  // '' is dujiaoka's "no trade number yet": never a match
-  return view(ctx, await orderRow(ctx, and(eq(ctx.t.orders.tradeNo, asked), sql`${ctx.t.orders.tradeNo} <> ''`)!));
+  return inSnapshot(ctx, async (c) => {
+    const byOrderNo = await orderRow(c, eq(c.t.orders.orderSn, asked));
+    if (byOrderNo || !c.server.tradeNoIndex) return view(c, byOrderNo);
+    // '' is dujiaoka's "no trade number yet": never a match
+    return view(c, await orderRow(c, and(eq(c.t.orders.tradeNo, asked), sql`${c.t.orders.tradeNo} <> ''`)!));
+  });
 }
 
 /**
