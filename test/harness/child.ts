@@ -37,8 +37,8 @@ export async function prepareChild(): Promise<() => void> {
 /** A child that takes longer than this is stuck (a lock never released): the round fails. */
 const CHILD_DEADLINE_MS = 60_000;
 
-/** `at`: a named point (`<phase>:<point>@<n>`), `retry` when it is the second try; `afterMs`: SIGKILL from here, that long after `ready`. */
-export type Kill = { at: string; retry?: boolean } | { afterMs: number } | null;
+/** `at`: a named point (`<phase>:<point>@<n>`), `retries`: how many tries before this one missed it; `afterMs`: SIGKILL from here, that long after `ready`. */
+export type Kill = { at: string; retries?: number } | { afterMs: number } | null;
 
 export interface ChildEnd {
   /** `killed at check:delivered 1`, `killed after 420 ms`, `finished` */
