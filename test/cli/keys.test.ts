@@ -14,11 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Env } from '../../src/config.ts';
 import { createSecretBox, keyIdOf, newMasterKey, sealedKeyId } from '../../src/crypto/secret-box.ts';
 import { SEALED_COLUMNS } from '../../src/crypto/rotate.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { createServices, openConfiguredDatabase, type Services } from '../../src/services.ts';
+import { createServices, type Services } from '../../src/services.ts';
 import { customerCheck, revealKeys } from '../../src/engine/customer-check.ts';
 import { authenticateAgent, createAgent } from '../../src/engine/agents.ts';
-import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { paidOrdersWorld, servicesWithWorld, withConfiguredServices } from '../support/services.ts';
 
 const run = promisify(execFile);
 /** each test starts the CLI as a process (tsx, PGlite) */
@@ -44,20 +43,9 @@ async function cli(args: string[], env: Record<string, string>) {
 /** The embedded database in DATA_DIR, opened in this process (holding its lock) for `fn`. */
 async function inProcess<T>(env: Env, fn: (svc: Services) => Promise<T>, world?: unknown): Promise<T> {
   const config = loadConfig({ DATA_DIR: dataDir, CHECKER_TIMEOUT_MS: '2000', RATE_LIMITS: 'off', ...env });
-  const database = await openConfiguredDatabase(config);
-  try {
-    await migrateDatabase(database);
-    const svc = world
-      ? await servicesWithWorld(database, world, env)
-      : await createServices(config, { database, migrated: true, now: () => new Date(WORLD.now) });
-    try {
-      return await fn(svc);
-    } finally {
-      await svc.close();
-    }
-  } finally {
-    await database.close();
-  }
+  return withConfiguredServices(config, fn, (database) => world
+    ? servicesWithWorld(database, world, env)
+    : createServices(config, { database, migrated: true, now: () => new Date(WORLD.now) }));
 }
 
 const WORLD = paidOrdersWorld({ orders: 3, stock: 6 });

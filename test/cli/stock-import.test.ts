@@ -13,13 +13,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { runCli } from '../../src/cli/main.ts';
 import { loadConfig, type Env } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { openConfiguredDatabase, type Services } from '../../src/services.ts';
+import type { Services } from '../../src/services.ts';
 import { importStock, parseKeyLines } from '../../src/actions/stock-import.ts';
 import { runSweep } from '../../src/jobs/sweep.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
-import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { paidOrdersWorld, servicesWithWorld, withConfiguredServices } from '../support/services.ts';
 
 const SLOW = 120_000;
 const root = mkdtempSync(join(tmpdir(), 'od-stock-'));
@@ -106,35 +105,9 @@ describe('stock import from the command line', { timeout: SLOW }, () => {
 
   /** the test's database opened in this process for `fn` (PGlite: holding DATA_DIR's lock meanwhile) */
   async function inProcess<T>(fn: (svc: Services) => Promise<T>, world?: unknown): Promise<T> {
-    const config = loadConfig(env);
-    const database = await openConfiguredDatabase(config);
-    try {
-      await migrateDatabase(database);
-      const svc = await servicesWithWorld(database, world ?? WORLD, env);
-      try {
-        return await fn(svc);
-      } finally {
-        await svc.close();
-      }
-    } finally {
-      await database.close();
-    }
+    return withConfiguredServices(loadConfig(env), fn, (database) => servicesWithWorld(database, world ?? WORLD, env));
   }
-  async function withDb<T>(fn: (svc: Services) => Promise<T>): Promise<T> {
-    const config = loadConfig(env);
-    const database = await openConfiguredDatabase(config);
-    try {
-      const { createServices } = await import('../../src/services.ts');
-      const svc = await createServices(config, { database, migrated: true });
-      try {
-        return await fn(svc);
-      } finally {
-        await svc.close();
-      }
-    } finally {
-      await database.close();
-    }
-  }
+  const withDb = <T>(fn: (svc: Services) => Promise<T>): Promise<T> => withConfiguredServices(loadConfig(env), fn);
   const counts = (svc: Services) => svc.database.rows<{ stock: number; audit: number }>(sql`
     select (select count(*)::int from stock_keys) as stock,
            (select count(*)::int from audit_log where action = 'stock_imported') as audit`).then((r) => r[0]!);

@@ -1,8 +1,8 @@
-import { loadConfig, type Env } from '../../src/config.ts';
+import { loadConfig, type Config, type Env } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
 import type { Database } from '../../src/db/client.ts';
-import { truncateAll } from '../../src/db/migrate.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { migrateDatabase, truncateAll } from '../../src/db/migrate.ts';
+import { createServices, openConfiguredDatabase, type Services } from '../../src/services.ts';
 import { loadWorld } from '../../src/world/load.ts';
 import { parseScenario, type World } from '../../src/world/schema.ts';
 
@@ -39,4 +39,28 @@ export function paidOrdersWorld(opts: { orders: number; stock: number; channel?:
       state: 'paid', amountCents: o.amountCents, paidAt: '2026-11-22T09:41:10+08:00', tradeNo: `2026112222001400${String(i).padStart(5, '0')}`,
     }])),
   };
+}
+
+/**
+ * The database `config` names (PGlite: holding DATA_DIR's lock meanwhile), migrated, with services
+ * made by `make` (default: plain services on it), for `fn` only: what the CLI tests do between runs
+ * of the command itself.
+ */
+export async function withConfiguredServices<T>(
+  config: Config,
+  fn: (svc: Services) => Promise<T>,
+  make: (database: Database) => Promise<Services> = (database) => createServices(config, { database, migrated: true }),
+): Promise<T> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    await migrateDatabase(database);
+    const svc = await make(database);
+    try {
+      return await fn(svc);
+    } finally {
+      await svc.close();
+    }
+  } finally {
+    await database.close();
+  }
 }
