@@ -8,6 +8,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import { agents, consoleSessions } from '../db/schema.ts';
 import { audit, type Actor } from '../actions/audit.ts';
 import type { Services } from '../services.ts';
+import { newAgentToken } from '../engine/agents.ts';
 
 export const ROLES = ['agent', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,7 +43,7 @@ export async function createAgentAccount(
   input: { name: string; role: Role; by: Actor },
 ): Promise<AgentAccount & { token: string }> {
   const name = checkName(input.name);
-  const token = 'od_' + Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
+  const token = newAgentToken();
   const tokenHash = await svc.box.tokenHash(token);
   return svc.database.db.transaction(async (tx) => {
     // `agents revoke NAME` must name one agent: a second active agent of the same name is refused
@@ -90,17 +91,6 @@ export async function revokeAgent(svc: Services, input: { ref: string; by: Actor
     await audit(tx, { at: now, actor: input.by, action: 'agent_revoked', detail: { agentId: agent.id, name: agent.name, sessionsEnded: ended.length } });
     return { agent: { ...agent, revokedAt: now }, already: false };
   });
-}
-
-/** The active agent a token belongs to, with its role; null for anything else. */
-export async function agentByToken(svc: Services, token: string): Promise<AgentAccount | null> {
-  if (!/^od_[A-Za-z0-9_-]{20,64}$/.test(token)) return null;
-  const [row] = await svc.database.db
-    .select({ id: agents.id, name: agents.name, role: agents.role })
-    .from(agents)
-    .where(and(eq(agents.tokenHash, await svc.box.tokenHash(token)), isNull(agents.revokedAt)))
-    .limit(1);
-  return row ?? null;
 }
 
 /** How an agent is named in diagnoses and audit rows (the same as the bearer API's). */

@@ -11,7 +11,8 @@ import { type Browser } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import { issuedKeys, tickets } from '../../src/db/schema.ts';
 import { escalate } from '../../src/actions/escalate.ts';
-import { agentByToken, createAgentAccount } from '../../src/agents/accounts.ts';
+import { createAgentAccount } from '../../src/agents/accounts.ts';
+import { authenticateAgent } from '../../src/engine/agents.ts';
 import { agentDiagnose } from '../../src/agents/apply.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
@@ -37,7 +38,7 @@ describe.skipIf(!present)('an incident in Chromium', { timeout: 180_000 }, () =>
     tdb = await testDatabase();
     svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 2, stock: 4, channel: 'wechat' }));
     token = (await createAgentAccount(svc, { name: 'mei', role: 'supervisor', by: { kind: 'system', id: 'test' } })).token;
-    const mei = (await agentByToken(svc, token))!;
+    const mei = (await authenticateAgent(svc, token))!;
     for (const no of ['K2026112200001', 'K2026112200002']) {
       const d = await agentDiagnose(svc, mei, no);
       await svc.database.db.transaction((tx) => escalate(tx, { orderNo: no, reason: d.verdict, source: 'buyer', now: svc.now(), actor: { kind: 'customer' }, diagnosisId: d.id }));

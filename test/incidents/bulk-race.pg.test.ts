@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { auditLog, consoleApplies, issuedKeys, tickets } from '../../src/db/schema.ts';
 import { escalate } from '../../src/actions/escalate.ts';
-import { createAgentAccount, agentByToken, type AgentAccount } from '../../src/agents/accounts.ts';
+import { createAgentAccount, type AgentAccount } from '../../src/agents/accounts.ts';
+import { authenticateAgent } from '../../src/engine/agents.ts';
 import { confirmIncident, previewIncident } from '../../src/incidents/bulk.ts';
 import { incidentByKey } from '../../src/incidents/group.ts';
 import type { Services } from '../../src/services.ts';
@@ -29,7 +30,7 @@ describe.skipIf(!PG)('bulk apply under concurrent confirmations (real Postgres)'
     svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: N, stock: N + 3, channel: 'epay' }));
     for (let i = 0; i < 3; i++) {
       const { token } = await createAgentAccount(svc, { name: `race-sup-${i}`, role: 'supervisor', by: { kind: 'system', id: 'test' } });
-      sups.push((await agentByToken(svc, token))!);
+      sups.push((await authenticateAgent(svc, token))!);
     }
     for (let i = 1; i <= N; i++) {
       const orderNo = `K20261122${String(i).padStart(5, '0')}`;

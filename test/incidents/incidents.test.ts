@@ -11,7 +11,7 @@ import { auditLog, consoleApplies, diagnoses, issuedKeys, mailOutbox, ticketMess
 import { escalate } from '../../src/actions/escalate.ts';
 import { agentDiagnose } from '../../src/agents/apply.ts';
 import { createAgentAccount, type AgentAccount } from '../../src/agents/accounts.ts';
-import { agentByToken } from '../../src/agents/accounts.ts';
+import { authenticateAgent } from '../../src/engine/agents.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
@@ -59,7 +59,7 @@ describe('incidents', { timeout: 180_000 }, () => {
     for (const [k, role] of [['agent', 'agent'], ['sup1', 'supervisor'], ['sup2', 'supervisor']] as const) {
       tokens[k] = (await createAgentAccount(svc, { name: `inc-${k}`, role, by: { kind: 'system', id: 'test' } })).token;
     }
-    opener = (await agentByToken(svc, tokens.agent))!;
+    opener = (await authenticateAgent(svc, tokens.agent))!;
     // a ticket on each order, opened by an agent from a diagnosis (which stays the order's latest)
     for (const no of [...LOST, ...STOCKOUT, LONE]) {
       const d = await agentDiagnose(svc, opener, no);

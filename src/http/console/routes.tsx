@@ -13,7 +13,8 @@ import { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { audit } from '../../actions/audit.ts';
-import { agentActor, agentByToken } from '../../agents/accounts.ts';
+import { agentActor } from '../../agents/accounts.ts';
+import { authenticateAgent } from '../../engine/agents.ts';
 import { closeSession, findSession, openSession } from '../../agents/sessions.ts';
 import { openTickets } from '../../agents/history.ts';
 import type { Services } from '../../services.ts';
@@ -69,7 +70,7 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
       c.header('retry-after', String(wait));
       return signInPage(c, 429, `Too many failed sign-ins from your network: try again in ${wait} s.`);
     }
-    const agent = typeof form.token === 'string' ? await agentByToken(svc, form.token.trim()) : null;
+    const agent = typeof form.token === 'string' ? await authenticateAgent(svc, form.token.trim()) : null;
     if (!agent) {
       limits.failed(ip);
       await audit(svc.database.db, { at: svc.now(), actor: { kind: 'agent' }, action: 'agent_sign_in_failed', detail: { ip } });
