@@ -63,13 +63,14 @@ const envSchema = z.object({
   EPAY_V1_TRUST: z.enum(['accept', 'reject']).default('reject'),
 
   /** which shop's records order-doctor works on (../shared/spec/connectors.md) */
-  SHOP: z.enum(['builtin', 'dujiaoka']).default('builtin'),
+  SHOP: z.enum(['builtin', 'dujiaoka', 'dujiao-next', 'acg-faka']).default('builtin'),
   SHOP_DATABASE_URL: z.string().optional(),
   /** the zone the shop writes its times in */
   SHOP_TIMEZONE: z.string().default('Asia/Shanghai').refine(isTimeZone, 'expected an IANA time zone such as Asia/Shanghai'),
   /** gateway credentials from order-doctor's settings (config) or from the shop's own channel records (shop) */
   SHOP_GATEWAYS: z.enum(['config', 'shop']).default('config'),
-  SHOP_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,32}$/, 'expected letters, digits or _').default(''),
+  /** the prefix the shop's tables were installed with (default: none; acg-faka's installer default `acg_`) */
+  SHOP_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,32}$/, 'expected letters, digits or _').optional(),
   /** how long after creation an automatic-delivery order of the shop may still be on its way */
   SHOP_AUTO_WINDOW: z.string().default('5m').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 5m'),
   /** how long the shop's owner normally takes to fulfil a manual (人工处理) order */
@@ -170,30 +171,47 @@ export interface Config {
   };
 }
 
+/** The shops order-doctor connects to in their own database (../shared/spec/connectors.md). */
+export type ConnectedShopKind = 'dujiaoka' | 'dujiao-next' | 'acg-faka';
+
+/** What every connected shop is configured with; `kind` says whose tables they are. */
+export interface ConnectedShopSettings {
+  databaseUrl: string;
+  timezone: string;
+  gateways: 'config' | 'shop';
+  tablePrefix: string;
+  autoWindowMs: number;
+  manualWindowMs: number;
+}
+
 export type ShopConfig =
   | { kind: 'builtin' }
-  | {
-      kind: 'dujiaoka';
-      databaseUrl: string;
-      timezone: string;
-      gateways: 'config' | 'shop';
-      tablePrefix: string;
-      autoWindowMs: number;
-      manualWindowMs: number;
-    };
+  | ({ kind: 'dujiaoka' } & ConnectedShopSettings)
+  | ({ kind: 'dujiao-next' } & ConnectedShopSettings)
+  | ({ kind: 'acg-faka' } & ConnectedShopSettings);
 
 export class ConfigError extends Error {}
+
+/** Which database each connected shop runs on: the URL's scheme is checked at start. */
+const SHOP_DATABASE: Record<ConnectedShopKind, { pattern: RegExp; example: string }> = {
+  dujiaoka: { pattern: /^mysql:\/\/[^\s/]+\/[A-Za-z0-9_$-]+(\?.*)?$/, example: 'mysql://user:pass@host:3306/database' },
+  'acg-faka': { pattern: /^mysql:\/\/[^\s/]+\/[A-Za-z0-9_$-]+(\?.*)?$/, example: 'mysql://user:pass@host:3306/database' },
+  'dujiao-next': { pattern: /^postgres(ql)?:\/\/[^\s/]+\/[A-Za-z0-9_$-]+(\?.*)?$/, example: 'postgres://user:pass@host:5432/database' },
+};
+
+/** acg-faka's installer proposes `acg_`; the others install without a prefix. */
+const DEFAULT_TABLE_PREFIX: Record<ConnectedShopKind, string> = { dujiaoka: '', 'dujiao-next': '', 'acg-faka': 'acg_' };
 
 function shopConfig(e: z.output<typeof envSchema>): ShopConfig {
   if (e.SHOP === 'builtin') return { kind: 'builtin' };
   const url = e.SHOP_DATABASE_URL;
   if (!url) throw new ConfigError(`SHOP_DATABASE_URL: required when SHOP=${e.SHOP}`);
-  if (!/^mysql:\/\/[^\s/]+\/[A-Za-z0-9_$-]+(\?.*)?$/.test(url)) {
-    throw new ConfigError('SHOP_DATABASE_URL: expected mysql://user:pass@host:3306/database for dujiaoka');
-  }
+  const { pattern, example } = SHOP_DATABASE[e.SHOP];
+  if (!pattern.test(url)) throw new ConfigError(`SHOP_DATABASE_URL: expected ${example} for ${e.SHOP}`);
   return {
     kind: e.SHOP, databaseUrl: url, timezone: e.SHOP_TIMEZONE, gateways: e.SHOP_GATEWAYS,
-    tablePrefix: e.SHOP_TABLE_PREFIX, autoWindowMs: e.SHOP_AUTO_WINDOW!, manualWindowMs: e.SHOP_MANUAL_WINDOW!,
+    tablePrefix: e.SHOP_TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX[e.SHOP],
+    autoWindowMs: e.SHOP_AUTO_WINDOW!, manualWindowMs: e.SHOP_MANUAL_WINDOW!,
   };
 }
 

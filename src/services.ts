@@ -24,9 +24,11 @@ import { createDbSandboxWorld } from './sandbox/db-world.ts';
 import { sandboxCredentials } from './sandbox/credentials.ts';
 import { listenSandbox, type SandboxListener } from './sandbox/listener.ts';
 import type { SandboxContext } from './sandbox/types.ts';
-import type { ShopCredentials, ShopPort } from './shops/port.ts';
+import type { ShopCredentials, ShopOpenDeps, ShopPort } from './shops/port.ts';
 import { createBuiltinShop } from './shops/builtin/index.ts';
 import { openDujiaokaShop } from './shops/dujiaoka/index.ts';
+import { openDujiaoNextShop } from './shops/dujiao-next/index.ts';
+import { openAcgFakaShop } from './shops/acg-faka/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import type { UpstreamCall } from './net/http-client.ts';
@@ -90,9 +92,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   });
   metrics.watchBreakers(() => factory.breakers());
 
-  const shop = config.shop.kind === 'builtin'
-    ? createBuiltinShop({ database, box })
-    : await openDujiaokaShop(config.shop, { database, box, now });
+  const shop = await openShop(config.shop, { database, box, now });
 
   // Only in sandbox mode (SANDBOX=on, the demo, serve --world): anywhere else a channel without a
   // gateway is unverifiable, never answered by fake gateways whose signing keys are public.
@@ -166,6 +166,16 @@ function fixedGateways(config: Config, factory: GatewayFactory, sandboxUrl: stri
   const epay = g.epay ?? (sb ? { ...sb.epay, version: 'v2' as const } : null);
   if (epay) out.epay = factory.epay(epay);
   return out;
+}
+
+/** The shop's records: the built-in store in our own database, or the connected shop's. */
+async function openShop(shop: Config['shop'], deps: ShopOpenDeps): Promise<ShopPort> {
+  switch (shop.kind) {
+    case 'builtin': return createBuiltinShop({ database: deps.database, box: deps.box });
+    case 'dujiaoka': return openDujiaokaShop(shop, deps);
+    case 'dujiao-next': return openDujiaoNextShop(shop, deps);
+    case 'acg-faka': return openAcgFakaShop(shop, deps);
+  }
 }
 
 /** A gateway from credentials the shop keeps (SHOP_GATEWAYS=shop), at the configured endpoints. */

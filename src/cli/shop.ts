@@ -19,6 +19,8 @@ import { shopPool } from '../shops/dujiaoka/index.ts';
 import { inspectDujiaoka, type ChannelReport, type DujiaokaReport } from '../shops/dujiaoka/inspect.ts';
 import { utcOffset } from '../shops/dujiaoka/clock-check.ts';
 import { parse, UsageError } from './args.ts';
+import { checkDujiaoNext } from './shop-check-dujiao-next.ts';
+import { checkAcgFaka } from './shop-check-acg-faka.ts';
 
 const USAGE = 'usage: order-doctor shop check [--json]';
 
@@ -64,6 +66,9 @@ export async function shopCommand(args: string[], config: Config): Promise<numbe
     }
   }
 
+  if (config.shop.kind === 'dujiao-next') return checkDujiaoNext(config, config.shop, json, paint);
+  if (config.shop.kind === 'acg-faka') return checkAcgFaka(config, config.shop, json, paint);
+
   const pool = shopPool(config.shop.databaseUrl, { connections: 2 });
   try {
     const report = await inspectDujiaoka(pool, {
@@ -85,7 +90,7 @@ export async function shopCommand(args: string[], config: Config): Promise<numbe
 
 // ---------------------------------------------------------------------------------------------
 
-function mailReport(config: Config): MailReport {
+export function mailReport(config: Config): MailReport {
   let smtpHost: string | null = null;
   if (config.mail) {
     const u = new URL(config.mail.smtpUrl);
@@ -97,7 +102,7 @@ function mailReport(config: Config): MailReport {
   };
 }
 
-function mailLine(m: MailReport): string {
+export function mailLine(m: MailReport): string {
   const smtp = m.smtp ? `buyer emails through ${m.smtpHost}` : 'no SMTP_URL: no buyer emails will be sent';
   const pub = m.publicUrlSet ? `PUBLIC_URL ${m.publicUrl}` : `PUBLIC_URL not set (${m.publicUrl})`;
   return `${smtp}; ${pub}`;
@@ -137,7 +142,7 @@ export async function builtinReport(database: Database, config: Config): Promise
 // ---------------------------------------------------------------------------------------------
 // rendering: one screen, aligned (CJK channel names count double), colour only on a terminal
 
-type Paint = (tone: 'ok' | 'warn' | 'bad' | 'dim' | 'bold', s: string) => string;
+export type Paint = (tone: 'ok' | 'warn' | 'bad' | 'dim' | 'bold', s: string) => string;
 
 function painter(on: boolean): Paint {
   const codes = { ok: '32', warn: '33', bad: '31', dim: '2', bold: '1' } as const;

@@ -5,7 +5,8 @@
  * (diagnoses, tickets, audit, sweep queue, agents) never go through here: they stay in its own
  * database whatever the shop is.
  */
-import type { Tx } from '../db/client.ts';
+import type { Database, Tx } from '../db/client.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Channel } from '../domain/verdicts.ts';
 import type { OrderView, ShopOrder, ShopProduct } from '../domain/order.ts';
 
@@ -18,7 +19,7 @@ export interface OrderSummary {
 /** How many of a buyer's orders a contact search returns at most (newest first). */
 export const CONTACT_SEARCH_LIMIT = 50;
 
-export type ShopKind = 'builtin' | 'dujiaoka';
+export type ShopKind = 'builtin' | 'dujiaoka' | 'dujiao-next' | 'acg-faka';
 
 export interface RevealedKey {
   slot: number;
@@ -168,4 +169,11 @@ export interface ShopPort {
   /** the shop's payment channels (empty for a shop that keeps none) */
   channels(): Promise<ShopChannel[]>;
   close(): Promise<void>;
+}
+
+/** What opening a connected shop needs from order-doctor: its own database (the journal, cursors), the key box, the clock. */
+export interface ShopOpenDeps {
+  database: Database;
+  box: SecretBox;
+  now: () => Date;
 }

@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import type { ShopConfig } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import { digestsEqual, type SecretBox } from '../../crypto/secret-box.ts';
-import type { ShopPort } from '../port.ts';
+import type { ShopOpenDeps, ShopPort } from '../port.ts';
 import type { DujiaokaContext, ServerFacts } from './context.ts';
 import { dujiaokaTables } from './tables.ts';
 import { findByContact, findByNumber, findByOrderNo } from './find.ts';
@@ -23,11 +23,7 @@ import { readSchema, schemaGaps } from './schema-check.ts';
 
 type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
 
-export interface OpenDeps {
-  database: Database;
-  box: SecretBox;
-  now: () => Date;
-}
+export type OpenDeps = ShopOpenDeps;
 
 /** A pool on the shop's database: strings for its times (local wall clock) and decimals, never the driver's guesses. */
 export function shopPool(url: string, opts: { connections?: number } = {}): mysql.Pool {
