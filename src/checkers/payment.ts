@@ -14,6 +14,6 @@ export const paymentChecker: Checker<PaymentFinding> = {
     // no way to ask (a gateway we do not speak, or no credentials): the decision says who must look
     if ('unverifiable' in choice) return choice;
     // whether the answer may be believed is the decision's (domain/decide.ts trustsPaymentClaim)
-    return { evidence: await choice.gateway.query({ orderNo: order.orderNo }, { signal }) };
+    return { evidence: await choice.gateway.query({ orderNo: order.gatewayOrderNo ?? order.orderNo }, { signal }) };
   },
 };

@@ -31,6 +31,11 @@ export interface ShopOrder {
   paidAt: Date | null;
   /** the gateway's own transaction number, once the shop learnt it */
   tradeNo: string | null;
+  /**
+   * the number the gateway knows the payment by (its out_trade_no), when it is not `orderNo`:
+   * dujiao-next sends each payment attempt's own `gateway_order_no`
+   */
+  gatewayOrderNo?: string;
   /** the buyer's contact (an email address, when the shop asks for one) */
   contact: string | null;
 }
