@@ -3,14 +3,14 @@ export class ShopUnreachableError extends Error {
   constructor(url: string, cause: unknown) {
     const u = new URL(url);
     const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    super(`cannot reach the shop's database at ${u.protocol}//${u.hostname}:${u.port || 3306}${u.pathname}: ${why}`);
+    super(`cannot reach the shop's database at ${u.protocol}//${u.hostname}:${u.port || (u.protocol.startsWith('postgres') ? 5432 : 3306)}${u.pathname}: ${why}`);
   }
 }
 
 /** The shop's database is reachable but lacks what order-doctor reads (a wrong database, or prefix). */
 export class ShopNotAsExpectedError extends Error {
-  constructor(url: string, gaps: string[]) {
+  constructor(url: string, gaps: string[], shop = 'dujiaoka') {
     const u = new URL(url);
-    super(`the shop's database ${u.pathname.slice(1)} is not a dujiaoka database as expected: no ${gaps.slice(0, 3).join(', ')}${gaps.length > 3 ? ` (+${gaps.length - 3} more)` : ''} (wrong database, or SHOP_TABLE_PREFIX?)`);
+    super(`the shop's database ${u.pathname.slice(1)} is not ${/^[aeiou]/i.test(shop) ? 'an' : 'a'} ${shop} database as expected: no ${gaps.slice(0, 3).join(', ')}${gaps.length > 3 ? ` (+${gaps.length - 3} more)` : ''} (wrong database, or SHOP_TABLE_PREFIX?)`);
   }
 }

@@ -1,8 +1,98 @@
-/** The dujiao-next adapter (placeholder until the connector lands). */
+/**
+ * The dujiao-next adapter: order-doctor next to the Go shop an owner already runs, reading its
+ * PostgreSQL tables as they are (no schema change asked of the shop) and delivering into them
+ * exactly as dujiao-next's own automatic fulfilment would. postgres.js with drizzle's pg dialect.
+ *
+ * The order number buyers type is the top-level order's `order_no` (a split order's children
+ * have their own numbers, which lead to the parent); map.ts says how the children map onto one
+ * ShopOrder and which payment attempt is "the" payment.
+ */
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres, { type Sql } from 'postgres';
 import type { ShopConfig } from '../../config.ts';
-import { ConfigError } from '../../config.ts';
+import { digestsEqual } from '../../crypto/secret-box.ts';
 import type { ShopOpenDeps, ShopPort } from '../port.ts';
+import { ShopNotAsExpectedError, ShopUnreachableError } from '../errors.ts';
+import type { DujiaoNextContext } from './context.ts';
+import { findByContact, findByNumber, findByOrderNo, load } from './find.ts';
+import { autoTargets, payloadKeys, SECRET, type DujiaoNextOrder } from './map.ts';
+import { deliverDujiaoNext, landedDujiaoNext } from './deliver.ts';
+import { countDujiaoNextStuck, findDujiaoNextStuck } from './stuck.ts';
+import { dujiaoNextChannels } from './channels.ts';
+import { dujiaoNextInStock } from './stock.ts';
+import { readSchema, schemaGaps } from './schema-check.ts';
 
-export async function openDujiaoNextShop(_cfg: Extract<ShopConfig, { kind: 'dujiao-next' }>, _deps: ShopOpenDeps): Promise<ShopPort> {
-  throw new ConfigError('SHOP: dujiao-next is not available yet');
+type DujiaoNextConfig = Extract<ShopConfig, { kind: 'dujiao-next' }>;
+
+/** A pool on the shop's database: decimals stay strings (never floats), as every money column is read. */
+export function shopSql(url: string, opts: { connections?: number } = {}): Sql {
+  return postgres(url, {
+    max: opts.connections ?? 10, connect_timeout: 5, idle_timeout: 30, onnotice: () => {},
+    // numeric (1700) as text: drizzle's numeric columns expect strings
+    types: { numeric: { to: 1700, from: [1700], serialize: (v: string) => v, parse: (v: string) => v } },
+  });
+}
+
+/** Server version, for `serve`'s start notes and `shop check`. */
+export async function serverVersion(sql: Sql): Promise<string> {
+  const [row] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
+  return `PostgreSQL ${row?.v ?? '?'}`;
+}
+
+export async function openDujiaoNextShop(cfg: DujiaoNextConfig, deps: ShopOpenDeps): Promise<ShopPort> {
+  const sql = shopSql(cfg.databaseUrl);
+  let version: string;
+  let gaps: string[];
+  try {
+    version = await serverVersion(sql);
+    gaps = schemaGaps(await readSchema(sql));
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw new ShopUnreachableError(cfg.databaseUrl, err);
+  }
+  if (gaps.length) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw new ShopNotAsExpectedError(cfg.databaseUrl, gaps, 'dujiao-next');
+  }
+  const u = new URL(cfg.databaseUrl);
+  const ctx: DujiaoNextContext = {
+    db: drizzle({ client: sql }), sql, box: deps.box, now: deps.now,
+    autoWindowMs: cfg.autoWindowMs, manualWindowMs: cfg.manualWindowMs, own: deps.database,
+    identity: `dujiao-next:${u.hostname}:${u.port || 5432}${u.pathname}`,
+  };
+  return createDujiaoNextShop(ctx, [`shop: dujiao-next on ${version}`]);
+}
+
+export function createDujiaoNextShop(ctx: DujiaoNextContext, notes: string[] = []): ShopPort {
+  return {
+    kind: 'dujiao-next',
+    separate: true,
+    notes,
+    find: (asked) => findByNumber(ctx, asked),
+    findByOrderNo: (orderNo) => findByOrderNo(ctx, orderNo),
+    findByContact: (contact, limit) => findByContact(ctx, contact, limit),
+    async verifySecret(order, secret) {
+      const expected = (order as DujiaoNextOrder)[SECRET];
+      if (!expected) throw new Error('not a dujiao-next order');
+      // an order nobody can open (no password, no email) opens for no one, the same work done
+      const given = expected.kind === 'email' ? secret.trim().toLowerCase() : secret;
+      const same = digestsEqual(await ctx.box.querySecretHash(order.orderNo, given), await ctx.box.querySecretHash(order.orderNo, expected.value));
+      return same && expected.value !== '';
+    },
+    async revealKeys(order) {
+      const l = await load(ctx.db, order.id);
+      if (!l) return [];
+      return autoTargets(l).flatMap((t) => {
+        const f = l.fulfillments.find((x) => x.orderId === t.id && x.status === 'delivered');
+        return payloadKeys(f?.payload ?? null).map((secret) => ({ secret, issuedAt: (f!.deliveredAt ?? t.updatedAt).toISOString() }));
+      }).map((k, i) => ({ slot: i + 1, secret: k.secret, issuedAt: k.issuedAt, replacement: false }));
+    },
+    deliver: (req, dc) => deliverDujiaoNext(ctx, req, dc),
+    landed: (entry) => landedDujiaoNext(ctx, entry),
+    findStuck: (q) => findDujiaoNextStuck(ctx, q),
+    countStuck: (q) => countDujiaoNextStuck(ctx, q),
+    inStock: (skus) => dujiaoNextInStock(ctx, skus),
+    channels: () => dujiaoNextChannels(ctx),
+    close: () => ctx.sql.end({ timeout: 5 }),
+  };
 }
