@@ -8,6 +8,7 @@ import type { OrderSummary } from '../port.ts';
 import type { OrderView } from '../../domain/order.ts';
 import type { DujiaokaContext } from './context.ts';
 import { toOrder, toView, type OrderRow } from './map.ts';
+import { inSnapshot } from '../mysql/snapshot.ts';
 import { CARMI, STATUS, TYPE } from './tables.ts';
 
 async function orderRow(ctx: DujiaokaContext, where: SQL): Promise<OrderRow | undefined> {
@@ -57,22 +58,6 @@ async function completedShortfall(ctx: DujiaokaContext, row: OrderRow): Promise<
   if (row.type !== TYPE.AUTOMATIC) return 0;
   const held = (row.info ?? '').split(/\r?\n/).filter((l) => l.trim() !== '').length;
   return held >= row.buyAmount ? 0 : unsoldUpTo(ctx, row.goodsId, row.buyAmount - held);
-}
-
-/**
- * The order row and its product's unsold keys from ONE snapshot. Read by two plain statements, a
- * delivery committing between them showed the order still without keys and the keys it had just
- * taken as sold: "out of stock" for an order that was at that moment delivered (a ticket and a
- * restock wait for nothing). The kill harness caught it; MySQL cannot count up to the order's
- * quantity inside the order's own statement, hence the read-only consistent-snapshot transaction.
- */
-function inSnapshot<T>(ctx: DujiaokaContext, read: (c: DujiaokaContext) => Promise<T>): Promise<T> {
-  return ctx.db.transaction(
-    // the transaction offers the same select API as the database it came from
-    (tx) => read({ ...ctx, db: tx as unknown as DujiaokaContext['db'] }),
-    // (not also 'read only': drizzle writes the two without the comma MariaDB requires)
-    { isolationLevel: 'repeatable read', withConsistentSnapshot: true },
-  );
 }
 
 export async function findByOrderNo(ctx: DujiaokaContext, orderNo: string): Promise<OrderView | undefined> {

@@ -4,7 +4,8 @@
  * exactly as dujiaoka's own completion would. mysql2 with drizzle's MySQL dialect.
  */
 import { drizzle } from 'drizzle-orm/mysql2';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
+import { indexLeads, serverVersion, shopPool, supportsSkipLocked } from '../mysql/pool.ts';
 import type { ShopConfig } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import { digestsEqual, type SecretBox } from '../../crypto/secret-box.ts';
@@ -25,46 +26,16 @@ type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
 
 export type OpenDeps = ShopOpenDeps;
 
-/** A pool on the shop's database: strings for its times (local wall clock) and decimals, never the driver's guesses. */
-export function shopPool(url: string, opts: { connections?: number } = {}): mysql.Pool {
-  const u = new URL(url);
-  return mysql.createPool({
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database: decodeURIComponent(u.pathname.slice(1)),
-    connectionLimit: opts.connections ?? 10,
-    connectTimeout: 5000,
-    dateStrings: true,
-    supportBigNumbers: true,
-    decimalNumbers: false,
-    charset: 'utf8mb4',
-    // no session time_zone: the shop's own connections use the server's, and so do we (times stay as it wrote them)
-  });
-}
+/** moved to ../mysql/pool.ts (shared with acg-faka); still exported here for the callers that import them from dujiaoka */
+export { shopPool, supportsSkipLocked };
 
 /** Server version and what it means for the claim, and which of the optional indexes are there. */
 export async function serverFacts(pool: mysql.Pool, prefix: string): Promise<ServerFacts> {
-  const [[v]] = (await pool.query('select version() as v')) as unknown as [[{ v: string }]];
-  const version = v.v;
-  const [cols] = (await pool.query(
-    `select table_name as t, index_name as i, seq_in_index as s, column_name as c from information_schema.statistics
-      where table_schema = database() and table_name in (?, ?)`,
-    [`${prefix}orders`, `${prefix}carmis`],
-  )) as unknown as [{ t: string; i: string; s: number | string; c: string }[]];
-  const leads = (table: string, ...columns: string[]) => {
-    const byIndex = new Map<string, string[]>();
-    for (const r of cols.filter((x) => x.t === `${prefix}${table}`)) {
-      const list = byIndex.get(r.i) ?? [];
-      list[Number(r.s) - 1] = r.c.toLowerCase();
-      byIndex.set(r.i, list);
-    }
-    return [...byIndex.values()].some((list) => columns.every((c, i) => list[i] === c));
-  };
+  const version = await serverVersion(pool);
   return {
     version, skipLocked: supportsSkipLocked(version),
-    tradeNoIndex: leads('orders', 'trade_no'), stockIndex: leads('carmis', 'goods_id', 'status'),
+    tradeNoIndex: await indexLeads(pool, `${prefix}orders`, ['trade_no']),
+    stockIndex: await indexLeads(pool, `${prefix}carmis`, ['goods_id', 'status']),
   };
 }
 
@@ -78,15 +49,6 @@ export function startNotes(server: ServerFacts, prefix: string): string[] {
     notes.push(`shop: carmis has no (goods_id, status) index: stock claims walk a product's sold keys (optional: CREATE INDEX idx_goods_status ON \`${prefix}carmis\` (goods_id, status))`);
   }
   return notes;
-}
-
-/** MariaDB >= 10.6, MySQL >= 8.0.1. */
-export function supportsSkipLocked(version: string): boolean {
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (!m) return false;
-  const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (/mariadb/i.test(version)) return maj > 10 || (maj === 10 && min >= 6);
-  return maj > 8 || (maj === 8 && (min > 0 || patch >= 1));
 }
 
 export async function openDujiaokaShop(cfg: DujiaokaConfig, deps: OpenDeps): Promise<ShopPort> {

@@ -1,0 +1,109 @@
+/**
+ * The MySQL grants the README asks an acg-faka owner for are enough, and no more is used: a user
+ * with SELECT on the four tables and UPDATE on only the columns a delivery writes looks an order up
+ * and delivers into it; the same user cannot write anything else; and `shop check`'s grants finding
+ * names what a user without them lacks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import { loadConfig } from '../../../src/config.ts';
+import { customerCheck } from '../../../src/engine/customer-check.ts';
+import { inspectAcgFaka } from '../../../src/shops/acg-faka/inspect.ts';
+import { shopPool } from '../../../src/shops/mysql/pool.ts';
+import { testDatabase, type TestDatabase } from '../../support/db.ts';
+import { harness, insertCards, insertCommodity, insertOrder, MARIADB, orderRow, PAY, SERVER_URL, shopEnv, type Harness } from './support.ts';
+
+const NOW = new Date('2026-11-22T10:00:00+08:00');
+const SUFFIX = Math.random().toString(36).slice(2, 8);
+const USER = `od_afg_${SUFFIX}`;
+const SHORT = `od_afs_${SUFFIX}`;
+
+/** The statements for README "Connect your shop -> acg-faka", for database `db` and prefix `p`. */
+export function readmeGrants(db: string, p: string, user: string): string[] {
+  return [
+    `GRANT SELECT ON \`${db}\`.\`${p}order\` TO '${user}'@'%'`,
+    `GRANT SELECT ON \`${db}\`.\`${p}commodity\` TO '${user}'@'%'`,
+    `GRANT SELECT ON \`${db}\`.\`${p}card\` TO '${user}'@'%'`,
+    `GRANT SELECT ON \`${db}\`.\`${p}pay\` TO '${user}'@'%'`,
+    `GRANT UPDATE (status, pay_time, secret, delivery_status) ON \`${db}\`.\`${p}order\` TO '${user}'@'%'`,
+    `GRANT UPDATE (status, order_id, purchase_time) ON \`${db}\`.\`${p}card\` TO '${user}'@'%'`,
+  ];
+}
+
+describe.skipIf(!MARIADB)('acg-faka: the grants the README asks for', () => {
+  let tdb: TestDatabase;
+  let h: Harness;
+  let limitedUrl: string;
+  let shortUrl: string;
+
+  beforeAll(async () => {
+    tdb = await testDatabase();
+    h = await harness(tdb.database, () => NOW);
+    const db = new URL(h.shop.url).pathname.slice(1);
+    const admin = await mysql.createConnection({ uri: SERVER_URL });
+    await admin.query(`CREATE USER '${USER}'@'%' IDENTIFIED BY 'od-test-pw'`);
+    await admin.query(`CREATE USER '${SHORT}'@'%' IDENTIFIED BY 'od-test-pw'`);
+    for (const g of readmeGrants(db, 'acg_', USER)) await admin.query(g);
+    // the same, but without the card UPDATE
+    for (const g of readmeGrants(db, 'acg_', SHORT).slice(0, 5)) await admin.query(g);
+    await admin.end();
+    const as = (user: string) => {
+      const u = new URL(h.shop.url);
+      u.username = user;
+      u.password = 'od-test-pw';
+      return u.toString();
+    };
+    limitedUrl = as(USER);
+    shortUrl = as(SHORT);
+  });
+  afterAll(async () => {
+    const admin = await mysql.createConnection({ uri: SERVER_URL });
+    await admin.query(`DROP USER IF EXISTS '${USER}'@'%'`).catch(() => {});
+    await admin.query(`DROP USER IF EXISTS '${SHORT}'@'%'`).catch(() => {});
+    await admin.end();
+    await h?.close();
+    await tdb?.drop();
+  });
+
+  it('are enough to look an order up and deliver into it, exactly as acg-faka would', async () => {
+    await insertCommodity(h.shop, { id: 7, name: 'Steam 100', priceCents: 10000 });
+    await insertCards(h.shop, 7, ['GR-KEY-1']);
+    await insertOrder(h.shop, { tradeNo: '444261122093000001', commodityId: 7, priceCents: 10000, payId: PAY.epayAlipay, status: 0, password: 'g', createdAt: new Date(NOW.getTime() - 30 * 60_000) });
+    h.book.set('444261122093000001', 'epay', 10000, { state: 'paid', amountCents: 10000, paidAt: NOW.toISOString(), tradeNo: '2026112209300011111' });
+    const svc = await h.services({ SHOP_DATABASE_URL: limitedUrl });
+    const out = await customerCheck(svc, { orderNo: '444261122093000001', secret: 'g' });
+    expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
+    expect(await orderRow(h.shop, '444261122093000001')).toMatchObject({ status: 1, delivery_status: 1, secret: 'GR-KEY-1' });
+  });
+
+  it('allow nothing else: the same user cannot change an amount, delete a card or touch a payment method', async () => {
+    const c = await mysql.createConnection({ uri: limitedUrl });
+    try {
+      await expect(c.query("update acg_order set amount = 0 where trade_no = '444261122093000001'")).rejects.toThrow(/denied/i);
+      await expect(c.query('delete from acg_card')).rejects.toThrow(/denied/i);
+      await expect(c.query("update acg_pay set handle = 'x'")).rejects.toThrow(/denied/i);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('shop check finds them all there, and names the UPDATE a user without it lacks', async () => {
+    const check = async (url: string) => {
+      const config = loadConfig({ ...shopEnv(h.shop, h.sandbox.baseUrl), SHOP_DATABASE_URL: url });
+      if (config.shop.kind !== 'acg-faka') throw new Error('not acg-faka');
+      const pool = shopPool(url, { connections: 1 });
+      try {
+        return await inspectAcgFaka(pool, { shop: config.shop, gateways: config.gateways, epayV1Trust: config.epayV1Trust, horizonMs: config.sweepHorizonMs }, { now: () => NOW });
+      } finally {
+        await pool.end();
+      }
+    };
+    const full = await check(limitedUrl);
+    expect(full.grants).toMatchObject({ known: true, all: false, missingSelect: [], missingUpdate: [] });
+    expect(full.usable).toBe(true);
+    const short = await check(shortUrl);
+    expect(short.grants.missingUpdate).toEqual(['UPDATE on acg_card(status, order_id, purchase_time)']);
+    expect(short.usable).toBe(false);
+    expect(short.firstToFix.code).toBe('grants');
+  });
+});
