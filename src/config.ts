@@ -75,6 +75,10 @@ const envSchema = z.object({
   SHOP_AUTO_WINDOW: z.string().default('5m').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 5m'),
   /** how long the shop's owner normally takes to fulfil a manual (人工处理) order */
   SHOP_MANUAL_WINDOW: z.string().default('2h').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 2h'),
+  /** the shared secret a shop without a connector signs its pushes with (push/signature.ts); absent: no push API */
+  SHOP_PUSH_SECRET: z.string().optional(),
+  /** where deliveries are announced to that shop, as signed webhooks (jobs/webhooks.ts) */
+  SHOP_WEBHOOK_URL: z.url().optional(),
   /** the check page's public address, used in links sent to buyers */
   PUBLIC_URL: z.url().optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'expected smtp://user:pass@host:port or smtps://...').optional(),
@@ -152,6 +156,11 @@ export interface Config {
   shop: ShopConfig;
   /** where links in buyer emails point (the check page) */
   publicUrl: string;
+  /**
+   * the push API of a shop with no connector (SHOP=builtin only); null: its routes do not exist.
+   * `webhookUrl` null: deliveries are not announced (the shop reads them with a push-less check)
+   */
+  push: { secret: string; webhookUrl: string | null } | null;
   /** buyer emails; null: none are sent */
   mail: { smtpUrl: string; from: string; includeKeys: boolean } | null;
   /** gateway endpoints for credentials read from the shop's own records (SHOP_GATEWAYS=shop) */
@@ -213,6 +222,27 @@ function shopConfig(e: z.output<typeof envSchema>): ShopConfig {
     tablePrefix: e.SHOP_TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX[e.SHOP],
     autoWindowMs: e.SHOP_AUTO_WINDOW!, manualWindowMs: e.SHOP_MANUAL_WINDOW!,
   };
+}
+
+/** A secret that a person could guess or a brute force could find is refused, like a short password. */
+const PUSH_SECRET_MIN = 32;
+
+function pushConfig(e: z.output<typeof envSchema>): Config['push'] {
+  if (!e.SHOP_PUSH_SECRET) {
+    if (e.SHOP_WEBHOOK_URL) throw new ConfigError('SHOP_PUSH_SECRET: required when SHOP_WEBHOOK_URL is set (webhooks are signed with it)');
+    return null;
+  }
+  // a connected shop is read in its own database: a second way in for its orders would be a second truth
+  if (e.SHOP !== 'builtin') throw new ConfigError(`SHOP_PUSH_SECRET: the push API feeds the built-in store only (SHOP=builtin), not SHOP=${e.SHOP}`);
+  if (e.SHOP_PUSH_SECRET.length < PUSH_SECRET_MIN || /\s/.test(e.SHOP_PUSH_SECRET)) {
+    throw new ConfigError(`SHOP_PUSH_SECRET: expected at least ${PUSH_SECRET_MIN} characters without spaces (e.g. openssl rand -hex 32)`);
+  }
+  const url = e.SHOP_WEBHOOK_URL;
+  // the body carries card keys: only over TLS, except to this machine (development, tests)
+  if (url && !/^https:\/\//i.test(url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url)) {
+    throw new ConfigError('SHOP_WEBHOOK_URL: expected https://... (http:// only to 127.0.0.1, localhost or [::1]): the webhook carries card keys');
+  }
+  return { secret: e.SHOP_PUSH_SECRET, webhookUrl: url ?? null };
 }
 
 function mailConfig(e: z.output<typeof envSchema>): Config['mail'] {
@@ -310,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shop: shopConfig(e),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mail: mailConfig(e),
+    push: pushConfig(e),
     shopGatewayEndpoints: { alipay: e.ALIPAY_GATEWAY ?? ALIPAY_PRODUCTION_GATEWAY, wechatV2: e.WECHATPAY_V2_URL },
     gateways: {
       // ALIPAY_GATEWAY alone only names the endpoint (the production one unless set)

@@ -92,7 +92,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   });
   metrics.watchBreakers(() => factory.breakers());
 
-  const shop = await openShop(config.shop, { database, box, now });
+  const shop = await openShop(config, { database, box, now });
 
   // Only in sandbox mode (SANDBOX=on, the demo, serve --world): anywhere else a channel without a
   // gateway is unverifiable, never answered by fake gateways whose signing keys are public.
@@ -169,9 +169,10 @@ function fixedGateways(config: Config, factory: GatewayFactory, sandboxUrl: stri
 }
 
 /** The shop's records: the built-in store in our own database, or the connected shop's. */
-async function openShop(shop: Config['shop'], deps: ShopOpenDeps): Promise<ShopPort> {
+async function openShop(config: Config, deps: ShopOpenDeps): Promise<ShopPort> {
+  const shop = config.shop;
   switch (shop.kind) {
-    case 'builtin': return createBuiltinShop({ database: deps.database, box: deps.box });
+    case 'builtin': return createBuiltinShop({ database: deps.database, box: deps.box, announce: Boolean(config.push?.webhookUrl) });
     case 'dujiaoka': return openDujiaokaShop(shop, deps);
     case 'dujiao-next': return openDujiaoNextShop(shop, deps);
     case 'acg-faka': return openAcgFakaShop(shop, deps);

@@ -8,6 +8,9 @@
  *    a second agent with the same page is shown what the first did;
  * 3. the engine's own exactly-once (the order's row lock, the slot index) decides between different
  *    confirmations racing on one order: one delivers, the others find the keys there.
+ * A supervisor's override of the replacement limit (override.ts) is a confirmation like any other,
+ * through the same three layers: only the last step differs (the limit is lifted for that one
+ * diagnosis) and its audit row carries the reason.
  */
 import { and, eq, gt, ne, or } from 'drizzle-orm';
 import { consoleApplies, diagnoses } from '../db/schema.ts';
@@ -17,6 +20,7 @@ import { resolveOrder } from '../engine/resolve.ts';
 import type { Services } from '../services.ts';
 import { agentActor, type AgentAccount } from './accounts.ts';
 import { diagnosisOf } from './history.ts';
+import { mayOverride, overridable } from './override.ts';
 
 /** a confirmation older than this re-diagnoses: the world (a payment, the stock) may have moved */
 export const CONFIRM_TTL_MS = 10 * 60_000;
@@ -26,7 +30,9 @@ export type ConfirmOutcome =
   | { kind: 'stale'; why: 'expired' | 'changed'; result: DiagnosisResult }
   | { kind: 'used'; agentId: number; resultDiagnosisId: string | null }
   | { kind: 'nothing_to_apply' }
-  | { kind: 'not_found' };
+  | { kind: 'not_found' }
+  /** an override asked by an agent who is no supervisor */
+  | { kind: 'forbidden' };
 
 /** A diagnosis run by an agent from the console: suggests, never applies. */
 export async function agentDiagnose(svc: Services, agent: AgentAccount, orderNo: string): Promise<DiagnosisResult> {
@@ -41,12 +47,18 @@ export async function agentDiagnose(svc: Services, agent: AgentAccount, orderNo:
 
 export async function confirmApply(
   svc: Services,
-  input: { agent: AgentAccount; orderNo: string; diagnosisId: string },
+  input: {
+    agent: AgentAccount; orderNo: string; diagnosisId: string;
+    /** a supervisor lifts the replacement limit: the reason is checked already (override.ts overrideReason) */
+    override?: { reason: string };
+  },
 ): Promise<ConfirmOutcome> {
-  const { agent, orderNo, diagnosisId } = input;
+  const { agent, orderNo, diagnosisId, override } = input;
+  if (override && !mayOverride(agent)) return { kind: 'forbidden' };
   const confirmed = await diagnosisOf(svc, orderNo, diagnosisId);
   if (!confirmed) return { kind: 'not_found' };
   if (!confirmed.suggested || confirmed.suggested === 'none') return { kind: 'nothing_to_apply' };
+  if (override && !overridable(confirmed)) return { kind: 'nothing_to_apply' };
   const db = svc.database.db;
   const used = async () => {
     const [row] = await db.select().from(consoleApplies).where(eq(consoleApplies.diagnosisId, diagnosisId)).limit(1);
@@ -74,12 +86,15 @@ export async function confirmApply(
   if (claimed.length === 0) return (await used())!;
 
   const lookup = await resolveOrder(svc, orderNo);
-  const result = await diagnose(svc, { orderNo, lookup, actor: agentActor(agent), apply: true });
+  const result = await diagnose(svc, { orderNo, lookup, actor: agentActor(agent), apply: true, overrideLimit: override !== undefined });
   await db.transaction(async (tx) => {
     await tx.update(consoleApplies).set({ resultDiagnosisId: result.id }).where(eq(consoleApplies.diagnosisId, diagnosisId));
     await audit(tx, {
-      at: svc.now(), actor: agentActor(agent), action: 'agent_applied', orderNo: result.orderNo, diagnosisId: result.id,
-      detail: { via: 'console', confirmed: diagnosisId, suggested: confirmed.suggested, verdict: result.verdict, action: result.action, keysIssued: result.keysIssued ?? 0 },
+      at: svc.now(), actor: agentActor(agent), action: override ? 'agent_override_applied' : 'agent_applied', orderNo: result.orderNo, diagnosisId: result.id,
+      detail: {
+        via: 'console', confirmed: diagnosisId, suggested: confirmed.suggested, verdict: result.verdict, action: result.action, keysIssued: result.keysIssued ?? 0,
+        ...(override ? { override: 'replacement_limit', reason: override.reason } : {}),
+      },
     });
   });
   return { kind: 'applied', confirmed: diagnosisId, result };

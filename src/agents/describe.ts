@@ -15,7 +15,20 @@ export interface Describable {
   findings: FindingsView;
 }
 
+/** A stored diagnosis (its facts and findings are JSON columns) as describeAction reads it. */
+export function describable(d: { orderNo: string; verdict: string; suggested: string | null; facts: unknown; findings: unknown }): Describable {
+  return { orderNo: d.orderNo, verdict: d.verdict, suggested: d.suggested, facts: d.facts as DecisionFacts, findings: d.findings as FindingsView };
+}
+
 const keys = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
+
+/**
+ * What a supervisor's override of the replacement limit will do (override.ts): the reissue the
+ * limit stopped, said the same way as any reissue.
+ */
+export function describeOverride(d: Describable): string {
+  return `${describeAction({ ...d, suggested: 'reissued' })}, past the replacement limit`;
+}
 
 /** The action in one sentence, or null when there is nothing to apply. */
 export function describeAction(d: Describable): string | null {

@@ -18,7 +18,9 @@ const USAGE = `usage: order-doctor <command>
   migrate                              apply migrations/ to the configured database
   diagnose <orderNo> [--apply] [--json]  agent-style diagnosis from the shell
   sweep [--dry-run] [--json]           one sweep now: find stuck orders and fix them
-  report [--since 7d] [--json]         outcomes: verdicts, actions, self-service rate, pay-to-key times
+  report [--since 7d | --from D --to D] [--json]
+                                       outcomes, as the console's report page: verdicts, actions, self-service,
+                                       pay-to-key, callback failures, SLA met, buyers' answers
   scenarios <file-or-directory> [--json] run scenario worlds and check their expectations
   shop check [--json]                  the configured shop's database: what was found, the first thing to fix
   agents create --name NAME [--role agent|supervisor]  create an agent and print its token once

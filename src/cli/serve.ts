@@ -6,8 +6,8 @@
  *
  * Shutdown (SIGTERM or SIGINT): stop accepting connections; let the requests in flight finish
  * (at most SHUTDOWN_GRACE_MS, then their connections are cut); at the same time stop the sweep and
- * the mail loops, a running sweep finishing the orders it is diagnosing, releasing them and letting
- * go of the ones it claimed but had not started, the dispatcher finishing the email it is sending;
+ * the mail and webhook loops, a running sweep finishing the orders it is diagnosing, releasing them and letting
+ * go of the ones it claimed but had not started, each dispatcher finishing the email or webhook it is sending;
  * then close the gateway pools, the sandbox, the shop's and our own database (releasing DATA_DIR);
  * exit 0. A second signal exits at once (128 + its number); a shutdown that takes longer than
  * SHUTDOWN_LIMIT_MS exits 1.
@@ -31,11 +31,14 @@ import { parse, UsageError } from './args.ts';
 import { startSweepLoop } from '../jobs/schedule-loop.ts';
 import { sweepHealth } from '../jobs/run-record.ts';
 import { startMailLoop } from '../jobs/mail.ts';
+import { startWebhookLoop } from '../jobs/webhooks.ts';
 import { recoverDeliveries } from '../engine/recover.ts';
 import { createLogger, lineLogger, type Logger } from '../observability/logger.ts';
 
 /** How often `serve` sends the buyer emails waiting in the outbox. */
 const MAIL_INTERVAL_MS = 5_000;
+/** How often `serve` sends the shop's webhooks waiting in their outbox. */
+const WEBHOOK_INTERVAL_MS = 5_000;
 /** How long requests in flight get to finish after a shutdown signal before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 /** A shutdown still not done after this exits 1 (a database that hangs under the sweep). */
@@ -79,18 +82,19 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   if (svc.shop.separate) await recoverDeliveries(svc, { log: lineLogger(logger, { component: 'recover' }) });
   const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);
   const mails = svc.config.mail ? startMailLoop(svc, MAIL_INTERVAL_MS) : null;
+  const hooks = svc.config.push?.webhookUrl ? startWebhookLoop(svc, WEBHOOK_INTERVAL_MS) : null;
   const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {
-    console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}, shop: ${svc.shop.kind}${svc.sandbox ? ', sandbox upstreams' : ''}${svc.config.mail ? ', buyer emails on' : ''})`);
+    console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}, shop: ${svc.shop.kind}${svc.sandbox ? ', sandbox upstreams' : ''}${svc.config.mail ? ', buyer emails on' : ''}${svc.config.push ? `, shop push API on${svc.config.push.webhookUrl ? ' with webhooks' : ''}` : ''})`);
   });
   const signal = await firstSignal(logger);
   const started = performance.now();
-  logger.info({ signal }, 'shutting down: no new connections; finishing requests in flight, the sweep and the mail in progress');
+  logger.info({ signal }, 'shutting down: no new connections; finishing requests in flight, the sweep, the mail and the webhooks in progress');
   const limit = setTimeout(() => {
     logger.error({ limitMs: SHUTDOWN_LIMIT_MS }, 'shutdown did not finish in time: exiting now');
     process.exit(1);
   }, SHUTDOWN_LIMIT_MS);
   limit.unref();
-  const [drained] = await Promise.all([drain(server, SHUTDOWN_GRACE_MS), sweeps?.stop(), mails?.stop()]);
+  const [drained] = await Promise.all([drain(server, SHUTDOWN_GRACE_MS), sweeps?.stop(), mails?.stop(), hooks?.stop()]);
   if (!drained) logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still in flight after the grace period were cut off');
   await closeAll(); // the pools, the shop, the database: releases DATA_DIR for the next process
   clearTimeout(limit);

@@ -10,6 +10,7 @@ import { countDue } from '../jobs/select.ts';
 import { restockedSkus } from '../jobs/claim.ts';
 import { progressLine } from './progress.ts';
 import { dispatchMail } from '../jobs/mail.ts';
+import { dispatchWebhooks } from '../jobs/webhooks.ts';
 import { parse, UsageError } from './args.ts';
 
 export async function sweepCommand(args: string[], config: Config): Promise<number> {
@@ -43,8 +44,9 @@ export async function sweepCommand(args: string[], config: Config): Promise<numb
         : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    // a sweep run from cron tells the buyers it delivered to (serve's own loop does it otherwise)
+    // a sweep run from cron tells the buyers, and a pushing shop, what it delivered (serve's own loops do it otherwise)
     if (!dryRun && svc.config.mail) await dispatchMail(svc);
+    if (!dryRun && svc.config.push?.webhookUrl) await dispatchWebhooks(svc);
     console.log(values.json ? JSON.stringify(jsonLine(summary)) : humanSummary(summary, dryRun));
     return 0;
   } finally {

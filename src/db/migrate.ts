@@ -23,6 +23,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
 export async function truncateAll(database: Database): Promise<void> {
   await database.db.execute(sql`
     truncate table issued_keys, stock_keys, orders, products, legacy_orders, migration_ledger, shop_deliveries, mail_outbox,
-      diagnoses, ticket_messages, tickets, audit_log, agents, console_sessions, console_applies, sweep_queue, sweep_runs, rate_limits, sandbox_answers, settings
+      diagnoses, ticket_messages, tickets, audit_log, agents, console_sessions, console_applies, sweep_queue, sweep_runs, rate_limits, sandbox_answers, settings,
+      push_signatures, webhook_outbox
     restart identity cascade`);
 }

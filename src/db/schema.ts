@@ -211,13 +211,16 @@ export const tickets = pgTable(
   ],
 );
 
-/** What was said on a ticket: replies to the buyer (shown on the buyer's ticket page, emailed) and internal notes (never shown to the buyer). */
+/**
+ * What was said on a ticket: replies to the buyer (shown on the buyer's ticket page, emailed),
+ * internal notes (never shown to the buyer) and the buyer's own messages (tickets/buyer-messages.ts).
+ */
 export const ticketMessages = pgTable(
   'ticket_messages',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     ticketId: integer('ticket_id').notNull().references(() => tickets.id),
-    kind: text('kind', { enum: ['reply', 'note'] }).notNull(),
+    kind: text('kind', { enum: ['reply', 'note', 'buyer'] }).notNull(),
     agentId: integer('agent_id').references(() => agents.id),
     authorName: text('author_name').notNull(),
     body: text('body').notNull(),
@@ -424,6 +427,65 @@ export const mailOutbox = pgTable(
   ],
 );
 
+/**
+ * The shop push API (push/*): each signature a shop signed a request with, kept until the request
+ * could no longer pass the 5-minute window anyway, so the same signed request is refused the second
+ * time by every process on this database (a replay). A retry is a new request with a new
+ * timestamp, hence a new signature: it passes, and the verbs make it harmless.
+ */
+export const pushSignatures = pgTable(
+  'push_signatures',
+  {
+    /** the request's signature (hex): it binds the method, path, timestamp and body */
+    signature: text('signature').primaryKey(),
+    seenAt: ts('seen_at').notNull(),
+    /** past this, the window refuses the request before this table is asked: the row can go */
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('push_signatures_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Signed webhooks to the shop (SHOP_WEBHOOK_URL), written in the transaction that issues the keys
+ * they announce (shops/builtin/deliver.ts): a rolled-back delivery leaves none, a committed one
+ * cannot lose it. Sent by jobs/webhooks.ts AT LEAST once (the shop de-duplicates on `event_id`,
+ * which every attempt and every resend carries unchanged), retried with backoff for a day, then
+ * `failed`; the console resends. The keys themselves are not copied here: `issued_key_ids` points
+ * at the encrypted issued_keys rows, opened only to build the signed body.
+ */
+export const webhookOutbox = pgTable(
+  'webhook_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** what the shop de-duplicates on: stable across attempts and resends */
+    eventId: text('event_id').notNull(),
+    /** one event per delivery: the diagnosis that issued the keys */
+    deliveryKey: text('delivery_key').notNull(),
+    type: text('type', { enum: ['keys.delivered'] }).notNull(),
+    orderNo: text('order_no').notNull(),
+    /** the event's data without the keys (counts, order facts) */
+    payload: jsonb('payload').notNull(),
+    issuedKeyIds: jsonb('issued_key_ids').$type<number[]>().notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAt: ts('next_at').notNull(),
+    /** the current retry window's start: the event's creation, or its last resend */
+    retryFrom: ts('retry_from').notNull(),
+    sendingAt: ts('sending_at'),
+    lastError: text('last_error'),
+    /** the shop's last HTTP status (null: no answer) */
+    lastStatus: integer('last_status'),
+    createdAt: ts('created_at').notNull(),
+    deliveredAt: ts('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_outbox_event_uq').on(t.eventId),
+    uniqueIndex('webhook_outbox_delivery_uq').on(t.deliveryKey),
+    index('webhook_outbox_due_idx').on(t.nextAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_outbox_created_idx').on(t.createdAt),
+  ],
+);
+
 /** What the sandbox upstreams answer, per order: kept in the database so every process plays the same world. */
 export const sandboxAnswers = pgTable(
   'sandbox_answers',
@@ -444,3 +506,33 @@ export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),
 });
+
+// ---- incidents (console, issue 11; incidents/store.ts) ----
+
+/**
+ * Incidents as agents handle them. The grouping itself is live (incidents/group.ts: open tickets by
+ * the cause of their order's latest diagnosis); this row is the incident's own record: when the
+ * group was first seen, who acknowledged it and when, who closed it and when. One live (not closed)
+ * incident per cause, by the partial unique index, so two consoles listing at once store one. A
+ * closed incident keeps the tickets opened up to its closing; tickets of the same cause opened after
+ * that form a new incident once there are enough of them.
+ */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: serial('id').primaryKey(),
+    causeKey: text('cause_key').notNull(),
+    /** the cause in words when first seen (incidents/cause.ts describeCause) */
+    title: text('title').notNull(),
+    status: text('status', { enum: ['open', 'acknowledged', 'closed'] }).notNull().default('open'),
+    openedAt: ts('opened_at').notNull(),
+    acknowledgedAt: ts('acknowledged_at'),
+    acknowledgedBy: integer('acknowledged_by').references(() => agents.id),
+    closedAt: ts('closed_at'),
+    closedBy: integer('closed_by').references(() => agents.id),
+  },
+  (t) => [
+    uniqueIndex('incidents_one_live_per_cause_uq').on(t.causeKey).where(sql`${t.status} <> 'closed'`),
+    index('incidents_cause_closed_idx').on(t.causeKey, t.closedAt),
+  ],
+);

@@ -37,6 +37,8 @@ export interface DecisionFacts {
   channel?: string;
   /** PAYMENT_UNVERIFIABLE: the shop's name for the payment method order-doctor cannot ask */
   paymentMethod?: string;
+  /** KEY_VOIDED past the replacement limit: a supervisor lifted the limit for this one diagnosis */
+  limitOverridden?: boolean;
 }
 
 export interface Decision {
@@ -70,7 +72,16 @@ export function canDecideWithoutPayment(f: Omit<Findings, 'payment'>): boolean {
   return decideWithoutPayment(f) !== undefined;
 }
 
-export function decide(f: Findings, policy: TrustPolicy): Decision {
+/**
+ * What a person may lift for one diagnosis. `overrideLimit`: a supervisor's override of the
+ * replacement limit (agents/override.ts), which only skips rule 8's limit check: every rule before
+ * it (verified payment, the amount) still holds, so an override never issues on unverified evidence.
+ */
+export interface DecideOptions {
+  overrideLimit?: boolean;
+}
+
+export function decide(f: Findings, policy: TrustPolicy, opts: DecideOptions = {}): Decision {
   const early = decideWithoutPayment(f);
   if (early) return early;
   // decideWithoutPayment returns a decision whenever the order or a usable issuance is missing
@@ -169,14 +180,15 @@ export function decide(f: Findings, policy: TrustPolicy): Decision {
   const slotFacts: DecisionFacts = { ...paidFacts, voidedSlots, neverDelivered };
   // a failed supplier purchase delivers nothing, so only own stock can fill the order
   const supplierKeys = supplier && supplier.state === 'success' ? supplier.keysAvailable : 0;
-  if (voidedSlots > 0 && held.replacementsUsed + voidedSlots > held.maxReplacements) {
+  const pastLimit = voidedSlots > 0 && held.replacementsUsed + voidedSlots > held.maxReplacements;
+  if (pastLimit && !opts.overrideLimit) {
     return verdictOf('REISSUE_LIMIT_REACHED', slotFacts, true);
   }
   if (held.stockAvailable + supplierKeys < missing) {
     const reason = supplier?.state === 'failed' ? supplier.reason : undefined;
     return verdictOf('OUT_OF_STOCK', { ...slotFacts, reason }, true);
   }
-  if (voidedSlots > 0) return verdictOf('KEY_VOIDED', slotFacts, true);
+  if (voidedSlots > 0) return verdictOf('KEY_VOIDED', { ...slotFacts, limitOverridden: pastLimit || undefined }, true);
   return verdictOf('PAID_NOT_DELIVERED', slotFacts, true);
 }
 

@@ -42,6 +42,8 @@ export interface ApplyInput {
    * shop's commit cannot join ours): its outcome is recorded here instead of delivering again.
    */
   delivered?: DeliveryOutcome;
+  /** a supervisor's override of the replacement limit (agents/override.ts): handed to the shop's deliver */
+  overrideLimit?: boolean;
 }
 
 /** The first re-check of a deferred order; the sweep owns the schedule after that. */
@@ -62,6 +64,7 @@ export async function deliveryRequest(svc: Services, input: Omit<ApplyInput, 'de
     order: lookup.order, product: lookup.product, mode, now: input.now, diagnosisId: input.diagnosisId,
     given: mode === 'restore' ? await legacyKeys(svc.box, lookup.legacy!) : input.supplierKeys,
     payment: { paidAt: input.payment?.paidAt, tradeNo: input.payment?.tradeNo },
+    ...(input.overrideLimit ? { overrideLimit: true } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface DiagnoseInput {
   apply: boolean;
   /** already looked up (the customer check verifies the secret first) */
   lookup?: Lookup;
+  /** a supervisor's override of the replacement limit, with apply (agents/override.ts checks the role and the reason) */
+  overrideLimit?: boolean;
 }
 
 export interface DiagnosisResult {
@@ -91,12 +93,15 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
 
   const policy = { epayV1Trust: svc.config.epayV1Trust };
   const decision = exists(lookup)
-    ? decide(findings, policy)
+    ? decide(findings, policy, { overrideLimit: input.overrideLimit === true && input.apply })
     : { verdict: 'ORDER_NOT_FOUND' as const, action: 'none' as const, facts: {}, neededPayment: false };
 
   const writes = input.apply && decision.action !== 'none';
   const evidence = payment && 'evidence' in payment ? payment.evidence : undefined;
-  const base = { decision, lookup, now, diagnosisId: id, supplierKeys: issuance?.supplierKeys ?? [], payment: evidence };
+  const base = {
+    decision, lookup, now, diagnosisId: id, supplierKeys: issuance?.supplierKeys ?? [], payment: evidence,
+    overrideLimit: input.overrideLimit === true && input.apply,
+  };
   // A shop in a database of its own commits its delivery first, journalled (a crash between the
   // two commits is recovered from the journal); our record follows in our own transaction.
   let delivered: DeliveryOutcome | undefined;

@@ -13,7 +13,7 @@ import { authenticateAgent } from '../engine/agents.ts';
 import type { AppEnv } from './env.ts';
 import { problem } from './problem.ts';
 
-export type Agent = { id: number; name: string };
+export type Agent = { id: number; name: string; role: 'agent' | 'supervisor' };
 export type AgentEnv = AppEnv & { Variables: { agent: Agent } };
 
 const CHALLENGE = 'Bearer realm="order-doctor"';

@@ -11,8 +11,11 @@ import { onAppError } from './errors.ts';
 import { createBuyerLimits, type BuyerLimits } from './rate-limits.ts';
 import { mountCheck } from './routes/check.ts';
 import { mountDiagnose } from './routes/diagnose.ts';
+import { mountOverride } from './routes/override.ts';
 import { mountHealth } from './routes/health.ts';
 import { mountMetrics } from './routes/metrics.ts';
+import { mountShopOrders } from './routes/shop-orders.ts';
+import { mountShopStock } from './routes/shop-stock.ts';
 import { clientIp } from './client-ip.ts';
 import { observeRequests } from '../observability/http.ts';
 
@@ -46,8 +49,15 @@ export function createApp(svc: Services, opts: AppOptions = {}) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'agentToken', { type: 'http', scheme: 'bearer' });
   mountCheck(app);
   mountDiagnose(app);
+  mountOverride(app);
   mountHealth(app);
   mountMetrics(app);
+  // the push API exists only with its secret: without one there is nothing to sign with, and a
+  // 404 (rather than a 503 to wait out) tells a misconfigured shop plainly it is talking to no one
+  if (svc.config.push) {
+    mountShopOrders(app);
+    mountShopStock(app);
+  }
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'order-doctor', version: '0.1.0', description: 'Diagnoses and fixes "paid but got nothing" orders.' },

@@ -93,6 +93,9 @@ export async function confirmIncident(
         return { orderNo: p.orderNo, outcome: out.kind, text: 'nothing to apply' };
       case 'not_found':
         return { orderNo: p.orderNo, outcome: out.kind, text: 'no such diagnosis for this order' };
+      // a bulk confirmation never overrides the replacement limit: only a supervisor's own override can be refused
+      case 'forbidden':
+        return { orderNo: p.orderNo, outcome: out.kind, text: 'not allowed' };
     }
   });
   const count = (k: BulkRow['outcome']) => rows.filter((r) => r.outcome === k).length;

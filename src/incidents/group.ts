@@ -1,14 +1,17 @@
 /**
  * Incidents: active tickets (not resolved) grouped by the cause of their order's latest diagnosis
  * (cause.ts). A group is shown once it has INCIDENT_THRESHOLD tickets: one ticket is a case, two on
- * the same cause are worth handling together. Nothing is stored: an incident is what the open
- * tickets say now, so it ends by itself when its tickets are resolved.
+ * the same cause are worth handling together. The grouping is what the open tickets say now (it
+ * ends by itself when its tickets are resolved); each group has a stored record (store.ts) that
+ * agents acknowledge and close. A closed incident keeps its tickets: only tickets of the cause
+ * opened after it closed can group again, as a new incident.
  */
 import { asc, desc, inArray, ne } from 'drizzle-orm';
 import { diagnoses, tickets } from '../db/schema.ts';
 import type { DiagnosisRow, TicketRow } from '../agents/history.ts';
 import type { Services } from '../services.ts';
 import { causeOf, describeCause, type Cause } from './cause.ts';
+import { closedCutoffs, recordsFor, type IncidentRecord } from './store.ts';
 
 export const INCIDENT_THRESHOLD = 2;
 /** the open tickets looked at: a desk's backlog, far above any day's incidents */
@@ -26,13 +29,18 @@ export interface Incident {
   items: IncidentTicket[];
   oldestOpenedAt: Date;
   soonestDueAt: Date;
+  /** its stored record (listIncidents sets it; groupByCause, pure, does not) */
+  record?: IncidentRecord;
 }
+
+/** A ticket's cause: its order's latest diagnosis, else the ticket's own reason. */
+const causeOfTicket = (r: IncidentTicket): Cause => causeOf(r.latest ?? { verdict: r.ticket.reason, facts: {}, findings: {} });
 
 /** Groups tickets by cause (pure: the tests call it on rows). Largest first, then soonest due. */
 export function groupByCause(rows: IncidentTicket[], threshold = INCIDENT_THRESHOLD): Incident[] {
   const groups = new Map<string, { cause: Cause; items: IncidentTicket[] }>();
   for (const r of rows) {
-    const cause = causeOf(r.latest ?? { verdict: r.ticket.reason, facts: {}, findings: {} });
+    const cause = causeOfTicket(r);
     const g = groups.get(cause.key) ?? { cause, items: [] };
     g.items.push(r);
     groups.set(cause.key, g);
@@ -61,7 +69,15 @@ export async function activeWithLatest(svc: Services): Promise<IncidentTicket[]>
 }
 
 export async function listIncidents(svc: Services): Promise<Incident[]> {
-  return groupByCause(await activeWithLatest(svc));
+  const [rows, cutoffs] = await Promise.all([activeWithLatest(svc), closedCutoffs(svc)]);
+  // a ticket opened before its cause's last incident closed belongs to that closed incident
+  const live = rows.filter((r) => {
+    const closed = cutoffs.get(causeOfTicket(r).key);
+    return !closed || r.ticket.openedAt > closed;
+  });
+  const groups = groupByCause(live);
+  const records = await recordsFor(svc, groups.map((g) => ({ key: g.cause.key, title: g.title, tickets: g.items.length })));
+  return groups.map((g) => ({ ...g, record: records.get(g.cause.key) }));
 }
 
 export async function incidentByKey(svc: Services, key: string): Promise<Incident | null> {

@@ -16,6 +16,7 @@
  *   later, `waiting_stock` (out of stock until a restock); sweep_lag_seconds: how long the oldest
  *   due row has been waiting for a sweeper (0: none waits).
  * - mail_outbox_depth{status}: buyer emails not sent, by status (pending, sending, failed, unknown).
+ * - webhook_outbox_depth{status}: shop webhooks not delivered, by status (pending, sending, failed).
  * - metrics_database_ok: whether this scrape could read the queues. They are read from the
  *   database on each scrape under a deadline (1 s): a database that hangs or fails leaves
  *   sweep_lag_seconds at -1, the depths absent and this at 0, and the scrape still answers.
@@ -49,6 +50,7 @@ export interface Metrics {
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const QUEUE_STATES = ['due', 'leased', 'scheduled', 'waiting_stock'] as const;
+const WEBHOOK_STATUSES = ['pending', 'sending', 'failed'] as const;
 const OUTBOX_STATUSES = ['pending', 'sending', 'failed', 'unknown'] as const;
 
 export function createMetrics(opts: MetricsOptions): Metrics {
@@ -88,6 +90,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     name: 'mail_outbox_depth', help: 'Buyer emails not sent, by outbox status',
     labelNames: ['status'] as const, registers: [registry],
   });
+  const webhookDepth = new Gauge({
+    name: 'webhook_outbox_depth', help: 'Shop webhooks not delivered, by outbox status',
+    labelNames: ['status'] as const, registers: [registry],
+  });
   const databaseOk = new Gauge({
     name: 'metrics_database_ok', help: '1 when this scrape read the queues from the database within its deadline, else 0',
     registers: [registry],
@@ -102,6 +108,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     const facts = await withDeadline(reading, scrapeTimeoutMs);
     queueDepth.reset();
     outboxDepth.reset();
+    webhookDepth.reset();
     if (!facts) {
       sweepLag.set(-1);
       databaseOk.set(0);
@@ -110,6 +117,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     for (const s of QUEUE_STATES) queueDepth.set({ state: s }, facts.queue[s]);
     sweepLag.set(facts.lagSeconds);
     for (const s of OUTBOX_STATUSES) outboxDepth.set({ status: s }, facts.outbox[s] ?? 0);
+    for (const s of WEBHOOK_STATUSES) webhookDepth.set({ status: s }, facts.webhooks[s] ?? 0);
     databaseOk.set(1);
   }
 
@@ -149,6 +157,7 @@ interface QueueFacts {
   queue: Record<(typeof QUEUE_STATES)[number], number>;
   lagSeconds: number;
   outbox: Partial<Record<string, number>>;
+  webhooks: Partial<Record<string, number>>;
 }
 
 /** The sweep queue's and the outbox's state at `now`: two statements over the open rows only. */
@@ -156,7 +165,7 @@ async function readQueues(database: Database, now: Date): Promise<QueueFacts> {
   const at = now.toISOString();
   const free = sql`(lease_until is null or lease_until < ${at}::timestamptz)`;
   const waiting = sql`${free} and next_at <= ${at}::timestamptz and reason <> 'out_of_stock'`;
-  const [queue, outbox] = await Promise.all([
+  const [queue, outbox, webhooks] = await Promise.all([
     database.rows<Record<string, string | number | null>>(sql`
       select count(*) filter (where ${waiting}) as due,
              count(*) filter (where not ${free}) as leased,
@@ -166,12 +175,15 @@ async function readQueues(database: Database, now: Date): Promise<QueueFacts> {
         from sweep_queue where done_at is null`),
     database.rows<{ status: string; n: string | number }>(sql`
       select status, count(*) as n from mail_outbox where status <> 'sent' group by status`),
+    database.rows<{ status: string; n: string | number }>(sql`
+      select status, count(*) as n from webhook_outbox where status <> 'delivered' group by status`),
   ]);
   const q = queue[0] ?? {};
   return {
     queue: { due: Number(q.due ?? 0), leased: Number(q.leased ?? 0), scheduled: Number(q.scheduled ?? 0), waiting_stock: Number(q.waiting_stock ?? 0) },
     lagSeconds: q.lag === null || q.lag === undefined ? 0 : Math.max(0, Number(q.lag)),
     outbox: Object.fromEntries(outbox.map((r) => [r.status, Number(r.n)])),
+    webhooks: Object.fromEntries(webhooks.map((r) => [r.status, Number(r.n)])),
   };
 }
 

@@ -4,6 +4,8 @@
  * (the days on its orders and receipts). Input is validated here, once: a bad period is a plain
  * sentence for a 400, never an exception.
  */
+import type { ShopConfig } from '../config.ts';
+import { DEFAULT_TZ } from '../domain/format.ts';
 import { fromShopTime, toShopTime } from '../shops/local-time.ts';
 
 export const PRESETS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
@@ -21,6 +23,11 @@ export interface Period {
   from?: string;
   to?: string;
   timeZone: string;
+}
+
+/** The zone the shop's days are in: a connected shop's SHOP_TIMEZONE, else Beijing time (the built-in store's receipts). */
+export function reportTimeZone(shop: ShopConfig): string {
+  return shop.kind === 'builtin' ? DEFAULT_TZ : shop.timezone;
 }
 
 export type PeriodResult = { ok: true; period: Period } | { ok: false; error: string };

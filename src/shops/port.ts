@@ -41,6 +41,13 @@ export interface DeliveryRequest {
   payment?: { paidAt?: string; tradeNo?: string };
   now: Date;
   diagnosisId: string;
+  /**
+   * A supervisor lifted the replacement limit for this delivery (a reason given, audited by the
+   * caller): voided slots are refilled even past the product's maxReplacements. Every other check
+   * (the order's lock, keys still missing, stock) holds. An adapter whose shop counts replacements
+   * must skip only that count when this is set; one that has no limit has nothing to lift.
+   */
+  overrideLimit?: boolean;
 }
 
 export type DeliveryOutcome =

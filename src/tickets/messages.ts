@@ -5,7 +5,7 @@
  * once). The first reply stops the first-response clock (recording its breach first when late).
  * A note is for agents only and never leaves the console.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { mailOutbox, ticketMessages, tickets } from '../db/schema.ts';
 import { audit, type Actor } from '../actions/audit.ts';
@@ -31,12 +31,18 @@ export interface MessageInput {
   contact?: string | null;
 }
 
-export async function addMessage(svc: Services, input: MessageInput): Promise<{ ticket: TicketRow; message: MessageRow; mail: 'queued' | 'no_mail' | 'no_address' | null }> {
-  const body = typeof input.body === 'string' ? input.body.replace(/\r\n/g, '\n').trim() : '';
-  // a reply may hold newlines and tabs; no other control characters reach a buyer's page or email
-  if (!body || body.length > MAX_MESSAGE_LENGTH || /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(body)) {
-    throw new TicketError(`a message of 1-${MAX_MESSAGE_LENGTH} characters is expected`);
+/** A message's text, trimmed with newlines normalised, or a TicketError: an agent's and a buyer's alike. */
+export function messageBody(raw: unknown, max: number): string {
+  const body = typeof raw === 'string' ? raw.replace(/\r\n/g, '\n').trim() : '';
+  // a message may hold newlines and tabs; no other control characters reach a page or an email
+  if (!body || body.length > max || /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(body)) {
+    throw new TicketError(`a message of 1-${max} characters is expected`);
   }
+  return body;
+}
+
+export async function addMessage(svc: Services, input: MessageInput): Promise<{ ticket: TicketRow; message: MessageRow; mail: 'queued' | 'no_mail' | 'no_address' | null }> {
+  const body = messageBody(input.body, MAX_MESSAGE_LENGTH);
   const now = svc.now();
   return svc.database.db.transaction(async (tx) => {
     let ticket = await lockTicket(tx, input.number);
@@ -79,8 +85,8 @@ async function queueReplyMail(
   return 'queued';
 }
 
-/** A ticket's messages, oldest first; `repliesOnly` for the buyer's eyes (notes never leave the console). */
-export async function messagesOf(svc: Pick<Services, 'database'>, ticketId: number, repliesOnly = false): Promise<MessageRow[]> {
-  const where = repliesOnly ? and(eq(ticketMessages.ticketId, ticketId), eq(ticketMessages.kind, 'reply')) : eq(ticketMessages.ticketId, ticketId);
+/** A ticket's messages, oldest first; `forBuyer`: replies and the buyer's own messages (notes never leave the console). */
+export async function messagesOf(svc: Pick<Services, 'database'>, ticketId: number, forBuyer = false): Promise<MessageRow[]> {
+  const where = forBuyer ? and(eq(ticketMessages.ticketId, ticketId), inArray(ticketMessages.kind, ['reply', 'buyer'])) : eq(ticketMessages.ticketId, ticketId);
   return svc.database.db.select().from(ticketMessages).where(where).orderBy(asc(ticketMessages.createdAt), asc(ticketMessages.id));
 }

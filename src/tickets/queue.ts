@@ -1,10 +1,11 @@
 /**
  * The console's queue: tickets with their running clock, soonest due first (clocks that stand,
  * waiting on the buyer, after those that run; resolved ones last), filtered by state, category,
- * assignee and "at risk" (sla.ts clockView: overdue, or under 20% of the clock or 5 minutes left).
+ * assignee, "at risk" (sla.ts clockView: overdue, or under 20% of the clock or 5 minutes left) and
+ * "the buyer wrote": a buyer's message newer than the last reply to them (buyer-messages.ts).
  */
 import { and, asc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
-import { agents, tickets } from '../db/schema.ts';
+import { agents, ticketMessages, tickets } from '../db/schema.ts';
 import type { Services } from '../services.ts';
 import { isCategory } from './category.ts';
 import { hoursOf, type TicketRow } from './lifecycle.ts';
@@ -18,13 +19,28 @@ export interface QueueFilters {
   /** an agent id, 'me', or 'none' (unassigned) */
   assignee?: string;
   atRisk?: boolean;
+  /** only tickets the buyer wrote on since the last reply */
+  buyerWrote?: boolean;
 }
 
 export interface QueueItem {
   ticket: TicketRow;
   assignee: string | null;
   clock: ClockView;
+  /** the buyer wrote since the last reply to them (the agents have not answered yet) */
+  buyerWaiting: boolean;
 }
+
+/**
+ * A buyer's message with no reply after it: read from the messages (ticket_messages_ticket_idx),
+ * never a flag to keep in step. "After" is by time, then by id (two messages in the same instant:
+ * the later insert is the answer).
+ */
+const buyerWaiting = sql<boolean>`exists (
+  select 1 from ${ticketMessages} b
+   where b.ticket_id = ${tickets.id} and b.kind = 'buyer'
+     and not exists (select 1 from ${ticketMessages} r where r.ticket_id = ${tickets.id} and r.kind = 'reply'
+                       and (r.created_at, r.id) > (b.created_at, b.id)))`;
 
 /** enough for a desk's screen; the at-risk filter works on these */
 const QUEUE_LIMIT = 300;
@@ -39,8 +55,9 @@ export async function listQueue(svc: Services, f: QueueFilters, me: number): Pro
   if (f.assignee === 'me') where.push(eq(tickets.assigneeId, me));
   else if (f.assignee === 'none') where.push(isNull(tickets.assigneeId));
   else if (f.assignee && /^\d{1,9}$/.test(f.assignee)) where.push(eq(tickets.assigneeId, Number(f.assignee)));
+  if (f.buyerWrote) where.push(buyerWaiting);
   const rows = await svc.database.db
-    .select({ ticket: tickets, assignee: agents.name })
+    .select({ ticket: tickets, assignee: agents.name, buyerWaiting })
     .from(tickets)
     .leftJoin(agents, eq(agents.id, tickets.assigneeId))
     .where(and(...where))
@@ -48,7 +65,10 @@ export async function listQueue(svc: Services, f: QueueFilters, me: number): Pro
     .orderBy(sql`case when ${tickets.status} = 'resolved' then 2 when ${tickets.clockStoppedAt} is not null then 1 else 0 end`, asc(tickets.dueAt), asc(tickets.id))
     .limit(QUEUE_LIMIT);
   const now = svc.now();
-  const items = rows.map((r) => ({ ticket: r.ticket, assignee: r.assignee, clock: clockView({ ...r.ticket, businessHours: hoursOf(r.ticket) }, now) }));
+  const items = rows.map((r) => ({
+    ticket: r.ticket, assignee: r.assignee, buyerWaiting: r.buyerWaiting === true || (r.buyerWaiting as unknown) === 't',
+    clock: clockView({ ...r.ticket, businessHours: hoursOf(r.ticket) }, now),
+  }));
   return f.atRisk ? items.filter((i) => i.clock.atRisk) : items;
 }
 

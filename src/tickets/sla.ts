@@ -17,10 +17,24 @@ const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const dayHours = z.object({ from: z.string().regex(HHMM), to: z.string().regex(HHMM) })
   .refine((d) => d.from < d.to, 'a day closes after it opens');
 
-/** Seven days, Monday first; null: closed that day. */
+/** a calendar date that exists (2026-02-30 does not) */
+const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
+  }, 'a date that exists');
+/** enough for any country's public holidays over a few years, few enough that a deadline is always found */
+export const MAX_HOLIDAYS = 100;
+
+/**
+ * Seven days, Monday first (null: closed that day), and holidays: dates in the zone on which the
+ * desk is closed whatever the weekday. A ticket copies them with its hours when it opens, like the
+ * rest of its terms. Stored hours from before holidays existed parse as having none.
+ */
 export const businessHoursSchema = z.object({
   timeZone: z.string().refine(validZone, 'an IANA time zone such as Asia/Shanghai'),
   week: z.array(dayHours.nullable()).length(7).refine((w) => w.some(Boolean), 'at least one day is open'),
+  holidays: z.array(DATE).max(MAX_HOLIDAYS).optional(),
 });
 export type BusinessHours = z.output<typeof businessHoursSchema>;
 
@@ -57,9 +71,22 @@ interface Day { y: number; mo: number; d: number }
 const dayOf = (t: number, zone: string): Day => { const w = wall(t, zone); return { y: w.y, mo: w.mo, d: w.d }; };
 const nextDay = (x: Day): Day => { const n = new Date(Date.UTC(x.y, x.mo - 1, x.d + 1)); return { y: n.getUTCFullYear(), mo: n.getUTCMonth() + 1, d: n.getUTCDate() }; };
 const key = (x: Day) => x.y * 10_000 + x.mo * 100 + x.d;
+const isoDate = (x: Day) => `${x.y}-${String(x.mo).padStart(2, '0')}-${String(x.d).padStart(2, '0')}`;
 
-/** The day's open window as instants, or null when closed. */
+// a ticket's hours are read once per clock computation but walked day by day: the dates as a set, per hours object
+const holidaySets = new WeakMap<BusinessHours, Set<string>>();
+function holidaysOf(hours: BusinessHours): Set<string> {
+  let set = holidaySets.get(hours);
+  if (!set) {
+    set = new Set(hours.holidays ?? []);
+    holidaySets.set(hours, set);
+  }
+  return set;
+}
+
+/** The day's open window as instants, or null when closed (its weekday, or a holiday). */
 function windowOf(x: Day, hours: BusinessHours): { open: number; close: number } | null {
+  if (hours.holidays?.length && holidaysOf(hours).has(isoDate(x))) return null;
   const weekday = (new Date(Date.UTC(x.y, x.mo - 1, x.d)).getUTCDay() + 6) % 7;
   const h = hours.week[weekday];
   return h ? { open: instantOf(x.y, x.mo, x.d, h.from, hours.timeZone), close: instantOf(x.y, x.mo, x.d, h.to, hours.timeZone) } : null;

@@ -61,8 +61,9 @@ describe('console sessions and permissions', { timeout: 120_000 }, () => {
       for (const r of routes) {
         const path = concrete(r.path);
         const res = r.method === 'GET' ? await b.get(`${path}?d=00000000-0000-0000-0000-000000000000`) : await postForm(b, path, { q: ORDER, slot: '1', diagnosis: 'x', name: 'x', token: '', body: 'x', event: 'resolve', assignee: '1' });
-        // GET /agent is the sign-in page itself (200); sign-out without a session just goes back to it
-        const allowed = path === '/agent' && r.method === 'GET' ? [200] : path === '/agent/sign-out' ? [303] : [401];
+        // GET /agent is the sign-in page itself (200); sign-out without a session just goes back to it, and so
+        // does the language switch (a preference cookie: no data, no session)
+        const allowed = path === '/agent' && r.method === 'GET' ? [200] : path === '/agent/sign-out' || path === '/agent/lang' ? [303] : [401];
         const body = await expectRefused(res, allowed);
         if (res.status !== 303) expect(body).toContain('name="token"');
       }

@@ -180,7 +180,7 @@ describe('a scrape while the database hangs or fails', () => {
     let reads = 0;
     const metrics = createMetrics({ database: database(() => { reads++; return never(); }), now: svc.now, scrapeTimeoutMs: 50 });
     for (let i = 0; i < 3; i++) await metrics.text();
-    expect(reads).toBe(2); // the queue and the outbox, once
+    expect(reads).toBe(3); // the queue, the mail outbox and the webhook outbox, once
   });
 
   it('each Services has a registry of its own', () => {

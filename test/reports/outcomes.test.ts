@@ -7,6 +7,7 @@ import { customerCheck } from '../../src/engine/customer-check.ts';
 import { runSweep } from '../../src/jobs/sweep.ts';
 import { outcomeReport, type OutcomeReport } from '../../src/reports/outcomes.ts';
 import { humanReport } from '../../src/cli/report.ts';
+import { consoleReport, type ConsoleReport } from '../../src/reports/console-report.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
@@ -15,6 +16,7 @@ describe('outcome report', () => {
   let tdb: TestDatabase;
   let svc: Services;
   let report: OutcomeReport;
+  let full: ConsoleReport;
   beforeAll(async () => {
     tdb = await testDatabase();
     svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 3, stock: 2 })); // now 10:00, paid 09:41:10
@@ -25,6 +27,7 @@ describe('outcome report', () => {
     await runSweep(svc, { sweeperId: 'test', log: () => {} });
     const until = new Date(svc.now().getTime() + 1000);
     report = await outcomeReport(svc.database, { since: new Date(until.getTime() - 7 * 86_400_000), until });
+    full = await consoleReport(svc.database, { since: new Date(report.since), until, preset: '7d', timeZone: 'Asia/Shanghai' });
   });
   afterAll(async () => {
     await svc?.close();
@@ -55,7 +58,7 @@ describe('outcome report', () => {
   });
 
   it('reads as a few plain lines', () => {
-    const text = humanReport(report, '7d');
+    const text = humanReport(full, 'last 7d');
     expect(text).toContain('2 of 3 orders checked by buyers closed without an agent (66.7%)');
     expect(text).toContain('keys issued   2 to 2 orders (customer 2); payment to key p50 18 min 50 s, p90 18 min 50 s, max 18 min 50 s');
     expect(text).toContain('tickets       1 opened; 1 open now, 0 past their SLA');

@@ -1,13 +1,15 @@
 /**
  * Incidents: GET /agent/incidents (open tickets grouped by cause), GET /agent/incidents/:key (one),
  * POST .../preview (dry-run re-diagnosis of every order: any agent), POST .../apply (confirm the
- * preview, once per order: supervisors), POST .../message (one reply to every buyer: supervisors).
+ * preview, once per order: supervisors), POST .../message (one reply to every buyer: supervisors),
+ * POST .../acknowledge and .../close (the incident's record, once each, with who and when: any agent).
  * Handlers validate, call one incidents/ verb with the signed-in agent, and render the outcome.
  */
 import type { Context, Hono } from 'hono';
 import { confirmIncident, parsePairs, previewIncident } from '../../incidents/bulk.ts';
 import { INCIDENT_THRESHOLD, incidentByKey, listIncidents } from '../../incidents/group.ts';
 import { messageIncident } from '../../incidents/message.ts';
+import { recentlyClosed, stepIncident, type IncidentStep } from '../../incidents/store.ts';
 import type { Services } from '../../services.ts';
 import { requireSupervisor } from './auth.ts';
 import type { ConsoleEnv } from './env.ts';
@@ -29,7 +31,7 @@ export function mountIncidentRoutes(con: Hono<ConsoleEnv>, svc: Services): void 
     const k = c.req.param('key') ?? '';
     return KEY.test(k) ? k : null;
   };
-  const gone = (c: C) => messagePage(c, 404, 'No such incident', 'No group of open tickets has this cause now (its tickets may have been resolved).');
+  const gone = (c: C) => messagePage(c, 404, 'No such incident', 'No open incident has this cause now: its tickets may have been resolved, or it was closed.');
   const isSup = (c: C) => c.get('agent').role === 'supervisor';
 
   const show = async (c: C, status: Status, note?: Note) => {
@@ -42,9 +44,30 @@ export function mountIncidentRoutes(con: Hono<ConsoleEnv>, svc: Services): void 
   };
 
   con.get('/incidents', async (c) => {
-    const incidents = await listIncidents(svc);
-    return page(c, 200, 'Incidents', () => <IncidentList incidents={incidents} threshold={INCIDENT_THRESHOLD} />);
+    const [incidents, closed] = await Promise.all([listIncidents(svc), recentlyClosed(svc)]);
+    return page(c, 200, 'Incidents', () => <IncidentList incidents={incidents} closed={closed} threshold={INCIDENT_THRESHOLD} />);
   });
+
+  const STEP_DONE: Record<IncidentStep, string> = {
+    acknowledge: 'Acknowledged: the console shows you are on it.',
+    close: 'Closed. Its tickets stay open in the queue until each is resolved; new tickets of this cause form a new incident.',
+  };
+  const step = (s: IncidentStep) => async (c: C) => {
+    const key = keyOf(c);
+    const incident = key ? await incidentByKey(svc, key) : null;
+    const id = c.get('form').incident;
+    if (!incident?.record || typeof id !== 'string' || String(incident.record.id) !== id) return gone(c);
+    const out = await stepIncident(svc, { agent: c.get('agent'), id: incident.record.id, step: s, tickets: incident.items.length });
+    if (out.kind === 'not_found') return gone(c);
+    if (out.kind === 'already') return show(c, 200, { kind: 'info', text: `Nothing done: the incident is ${out.status} already (another click, or a colleague).` });
+    if (s === 'close') {
+      const [incidents, closed] = await Promise.all([listIncidents(svc), recentlyClosed(svc)]);
+      return page(c, 200, 'Incidents', () => <IncidentList incidents={incidents} closed={closed} threshold={INCIDENT_THRESHOLD} note={STEP_DONE.close} />);
+    }
+    return show(c, 200, { kind: 'done', text: STEP_DONE[s] });
+  };
+  con.post('/incidents/:key/acknowledge', step('acknowledge'));
+  con.post('/incidents/:key/close', step('close'));
 
   con.get('/incidents/:key', (c) => show(c, 200));
 

@@ -11,7 +11,8 @@ import type { DecisionFacts } from '../../domain/decide.ts';
 import { lookupOrder } from '../../engine/lookup.ts';
 import { orderFacts, type FindingsView } from '../../engine/findings-view.ts';
 import type { Services } from '../../services.ts';
-import { describeAction } from '../../agents/describe.ts';
+import { describable, describeAction, describeOverride } from '../../agents/describe.ts';
+import { overridable } from '../../agents/override.ts';
 import { diagnosisOf, orderHistory, type DiagnosisRow, type OrderHistory } from '../../agents/history.ts';
 import { maskedKeys, type AgentKey } from '../../agents/reveal.ts';
 
@@ -25,6 +26,8 @@ export interface OrderPageModel {
   shown?: DiagnosisRow;
   /** what applying the shown diagnosis would do; null: nothing to apply */
   action: string | null;
+  /** what a supervisor's override of the replacement limit would do; null: the shown diagnosis stopped at no limit */
+  override: string | null;
   /** the shown diagnosis' confirmation was used already (by whom) */
   usedBy?: number;
 }
@@ -40,9 +43,8 @@ export async function loadOrderPage(svc: Services, orderNo: string, diagnosisId?
   const [used] = shown
     ? await svc.database.db.select({ agentId: consoleApplies.agentId }).from(consoleApplies).where(eq(consoleApplies.diagnosisId, shown.id)).limit(1)
     : [];
-  const action = shown
-    ? describeAction({ orderNo: shown.orderNo, verdict: shown.verdict, suggested: shown.suggested, facts: shown.facts as DecisionFacts, findings: shown.findings as FindingsView })
-    : null;
+  const action = shown ? describeAction(describable(shown)) : null;
+  const override = shown && overridable(shown) ? describeOverride(describable(shown)) : null;
   const model: OrderPageModel = {
     orderNo: canonical,
     order: orderFacts(lookup),
@@ -57,6 +59,7 @@ export async function loadOrderPage(svc: Services, orderNo: string, diagnosisId?
     history,
     shown,
     action,
+    override,
     ...(used ? { usedBy: used.agentId } : {}),
   };
   return { model, lookup };

@@ -8,23 +8,25 @@ import type { Context, Hono } from 'hono';
 import { audit } from '../../actions/audit.ts';
 import { agentActor } from '../../agents/accounts.ts';
 import { agentDiagnose, confirmApply, type ConfirmOutcome } from '../../agents/apply.ts';
-import { describeAction } from '../../agents/describe.ts';
+import { describable, describeAction, describeOverride } from '../../agents/describe.ts';
+import { mayOverride, overridable, overrideReason } from '../../agents/override.ts';
 import { diagnosisOf, openTickets } from '../../agents/history.ts';
 import { revealForAgent } from '../../agents/reveal.ts';
 import { searchOrders } from '../../agents/search.ts';
-import type { DecisionFacts } from '../../domain/decide.ts';
 import { isOrderNo } from '../../domain/order-number.ts';
-import type { FindingsView } from '../../engine/findings-view.ts';
 import type { Services } from '../../services.ts';
 import type { ConsoleEnv } from './env.ts';
 import { loadOrderPage } from './order-model.ts';
 import { messagePage, page } from './render.tsx';
+import { requireSupervisor } from './auth.ts';
 import { Confirm } from './views/confirm.tsx';
+import { OverrideConfirm } from './views/override.tsx';
 import { Home } from './views/home.tsx';
 import { OrderPage, type OrderNote } from './views/order.tsx';
 
 const NOTES: Record<string, OrderNote> = {
   applied: { kind: 'done', text: 'Confirmed. The diagnosis below is the one that acted: it checked everything again under the order\'s lock.' },
+  overridden: { kind: 'done', text: 'Override confirmed. The diagnosis below is the one that acted, with the replacement limit lifted: it checked the payment again under the order\'s lock.' },
   stale_expired: { kind: 'info', text: 'That confirmation was more than 10 minutes old: the order was diagnosed again and nothing was applied. Check the diagnosis below and confirm again.' },
   stale_changed: { kind: 'info', text: 'The order changed since that diagnosis (a later check saw something else, or acted): it was diagnosed again and nothing was applied.' },
   used: { kind: 'info', text: 'That confirmation was used already (another click, or another agent): here is what it did. Nothing was done twice.' },
@@ -55,7 +57,7 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
     const loaded = no ? await loadOrderPage(svc, no, c.req.query('d')) : null;
     if (!loaded) return noOrder(c);
     const note = NOTES[c.req.query('note') ?? ''];
-    return page(c, 200, `Order ${loaded.model.orderNo}`, (csrf) => <OrderPage m={loaded.model} csrf={csrf} note={note} />);
+    return page(c, 200, `Order ${loaded.model.orderNo}`, (csrf) => <OrderPage m={loaded.model} csrf={csrf} note={note} supervisor={mayOverride(c.get('agent'))} />);
   });
 
   con.post('/orders/:orderNo/diagnose', async (c) => {
@@ -70,7 +72,7 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
     const no = param(c);
     const d = no ? await diagnosisOf(svc, no, c.req.query('d') ?? '') : null;
     if (!no || !d) return noOrder(c);
-    const action = describeAction({ orderNo: d.orderNo, verdict: d.verdict, suggested: d.suggested, facts: d.facts as DecisionFacts, findings: d.findings as FindingsView });
+    const action = describeAction(describable(d));
     if (!action) return c.redirect(orderUrl(no, d.id, 'nothing'), 303);
     return page(c, 200, 'Confirm', (csrf) => <Confirm orderNo={no} diagnosisId={d.id} verdict={d.verdict} at={d.startedAt} action={action} csrf={csrf} />);
   });
@@ -79,10 +81,41 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
     const no = param(c);
     const d = c.get('form').diagnosis;
     if (!no || typeof d !== 'string') return noOrder(c);
-    const out: ConfirmOutcome = await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d });
+    return answer(c, no, d, await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d }));
+  });
+
+  // a supervisor's override of the replacement limit: agents get 403 here and see no button
+  const supervisors = requireSupervisor((c) => messagePage(c, 403, 'Supervisors only', 'Overriding the replacement limit is for supervisors.'));
+  con.use('/orders/:orderNo/override', supervisors);
+
+  const overridePage = (c: C, no: string, d: { id: string; startedAt: Date } & Parameters<typeof describable>[0], extra: { error?: string; reason?: string } = {}) =>
+    page(c, extra.error ? 400 : 200, 'Override', (csrf) => (
+      <OverrideConfirm orderNo={no} diagnosisId={d.id} at={d.startedAt} action={describeOverride(describable(d))} csrf={csrf} {...extra} />
+    ));
+
+  con.get('/orders/:orderNo/override', async (c) => {
+    const no = param(c);
+    const d = no ? await diagnosisOf(svc, no, c.req.query('d') ?? '') : null;
+    if (!no || !d) return noOrder(c);
+    if (!overridable(d)) return c.redirect(orderUrl(no, d.id, 'nothing'), 303);
+    return overridePage(c, no, d);
+  });
+
+  con.post('/orders/:orderNo/override', async (c) => {
+    const no = param(c);
+    const form = c.get('form');
+    const d = no && typeof form.diagnosis === 'string' ? await diagnosisOf(svc, no, form.diagnosis) : null;
+    if (!no || !d) return noOrder(c);
+    const reason = overrideReason(form.reason);
+    if (!reason.ok) return overridePage(c, no, d, { error: reason.error, reason: typeof form.reason === 'string' ? form.reason.slice(0, 1000) : '' });
+    return answer(c, no, d.id, await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d.id, override: { reason: reason.reason } }), 'overridden');
+  });
+
+  /** Where a confirmation leads: the order page with the diagnosis that acted (or was shown instead) and a note. */
+  function answer(c: C, no: string, d: string, out: ConfirmOutcome, done = 'applied') {
     switch (out.kind) {
       case 'applied':
-        return c.redirect(orderUrl(no, out.result.id, 'applied'), 303);
+        return c.redirect(orderUrl(no, out.result.id, done), 303);
       case 'stale':
         return c.redirect(orderUrl(no, out.result.id, `stale_${out.why}`), 303);
       case 'used':
@@ -91,8 +124,10 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
         return c.redirect(orderUrl(no, d, 'nothing'), 303);
       case 'not_found':
         return noOrder(c);
+      case 'forbidden':
+        return messagePage(c, 403, 'Supervisors only', 'Overriding the replacement limit is for supervisors.');
     }
-  });
+  }
 
   con.post('/orders/:orderNo/reveal', async (c) => {
     const no = param(c);

@@ -6,11 +6,9 @@
  * the exports), never a 500. Mounted behind the session check, so only signed-in agents reach it.
  */
 import type { Context, Hono } from 'hono';
-import { DEFAULT_TZ } from '../../domain/format.ts';
 import { consoleReport } from '../../reports/console-report.ts';
 import { reportCsv } from '../../reports/csv.ts';
-import { parsePeriod, type Period } from '../../reports/period.ts';
-import type { Config } from '../../config.ts';
+import { parsePeriod, reportTimeZone, type Period } from '../../reports/period.ts';
 import type { Services } from '../../services.ts';
 import { problem } from '../problem.ts';
 import type { ConsoleEnv } from './env.ts';
@@ -19,18 +17,13 @@ import { PeriodChooser, ReportPage, type PeriodInput } from './views/report.tsx'
 
 type Format = 'html' | 'csv' | 'json';
 
-/** The zone the shop's days are in: a connected shop's SHOP_TIMEZONE, else Beijing time (the built-in store's receipts). */
-export function shopTimeZone(config: Config): string {
-  return config.shop.kind === 'dujiaoka' ? config.shop.timezone : DEFAULT_TZ;
-}
-
 /** the query string that asks for `period` again (exports link to the same window) */
 function periodQuery(p: Period): string {
   return p.preset ? `period=${p.preset}` : `from=${p.from}&to=${p.to}`;
 }
 
 export function mountReport(con: Hono<ConsoleEnv>, svc: Services): void {
-  const zone = shopTimeZone(svc.config);
+  const zone = reportTimeZone(svc.config.shop);
 
   const answer = async (c: Context<ConsoleEnv>, fixed?: Format) => {
     const q = { period: c.req.query('period'), from: c.req.query('from'), to: c.req.query('to') };

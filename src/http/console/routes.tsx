@@ -32,7 +32,9 @@ import { mountSlaRoutes } from './sla.tsx';
 import { mountTicketRoutes } from './tickets.tsx';
 import { mountIncidentRoutes } from './incidents.tsx';
 import { mountReport } from './report.tsx';
+import { mountWebhookRoutes } from './webhooks.tsx';
 import { page, signInPage } from './render.tsx';
+import { switchLang } from './lang.ts';
 import { Home } from './views/home.tsx';
 
 export interface ConsoleOptions {
@@ -83,6 +85,9 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
     return c.redirect('/agent', 303);
   });
 
+  // the language switch: a preference (lang.ts), open with or without a session
+  con.get('/lang', switchLang);
+
   con.post('/sign-out', async (c) => {
     const form = await readForm(c);
     if (!csrfOk(c, form.csrf)) return signInPage(c, 403, 'The form expired: try again.');
@@ -102,6 +107,7 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
   mountIncidentRoutes(con, svc);
   mountSlaRoutes(con, svc);
   mountReport(con, svc);
+  mountWebhookRoutes(con, svc);
 
   app.route('/agent', con);
 }

@@ -15,7 +15,9 @@ function policyFrom(form: Form): unknown {
   const n = (k: string) => (/^\d{1,7}$/.test(s(k)) ? Number(s(k)) : NaN);
   const terms = (k: string) => ({ firstResponseMinutes: n(`${k}_first`), resolutionMinutes: n(`${k}_resolution`), onBusinessHours: s(`${k}_bh`) === 'on' });
   const week = Array.from({ length: 7 }, (_, i) => (s(`d${i}_from`) || s(`d${i}_to`) ? { from: s(`d${i}_from`), to: s(`d${i}_to`) } : null));
-  return { urgent: terms('urgent'), normal: terms('normal'), businessHours: s('tz') ? { timeZone: s('tz'), week } : null };
+  // one date per line (commas and spaces also separate), sorted and without repeats
+  const holidays = [...new Set(s('holidays').split(/[\s,]+/).filter(Boolean))].sort();
+  return { urgent: terms('urgent'), normal: terms('normal'), businessHours: s('tz') ? { timeZone: s('tz'), week, holidays } : null };
 }
 
 export function mountSlaRoutes(con: Hono<ConsoleEnv>, svc: Services): void {

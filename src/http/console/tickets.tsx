@@ -81,7 +81,7 @@ export function mountTicketRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
 
   con.get('/tickets', async (c) => {
     const q = (k: string) => c.req.query(k) ?? undefined;
-    const f = { state: q('state'), category: q('category'), assignee: q('assignee'), atRisk: q('risk') === '1' };
+    const f = { state: q('state'), category: q('category'), assignee: q('assignee'), atRisk: q('risk') === '1', buyerWrote: q('buyer') === '1' };
     const [items, agents] = await Promise.all([listQueue(svc, f, c.get('agent').id), activeAgents(svc)]);
     return page(c, 200, 'Tickets', () => <Queue items={items} f={f} agents={agents} />);
   });

@@ -30,8 +30,8 @@ export interface TicketView {
   openedAt: string;
   dueAt: string;
   resolvedAt?: string;
-  /** support's replies (internal notes never come here) */
-  replies: { at: string; author: string; body: string }[];
+  /** support's replies and the buyer's own messages, oldest first (internal notes never come here) */
+  replies: { at: string; author: string; body: string; fromBuyer?: boolean }[];
 }
 
 export interface AnswerModel {
@@ -63,7 +63,7 @@ export async function ticketView(svc: Pick<Services, 'database'>, row: typeof ti
   return {
     number: row.number, status: row.status, openedAt: row.openedAt.toISOString(), dueAt: row.dueAt.toISOString(),
     ...(row.resolvedAt ? { resolvedAt: row.resolvedAt.toISOString() } : {}),
-    replies: replies.map((m) => ({ at: m.createdAt.toISOString(), author: m.authorName, body: m.body })),
+    replies: replies.map((m) => ({ at: m.createdAt.toISOString(), author: m.authorName, body: m.body, ...(m.kind === 'buyer' ? { fromBuyer: true } : {}) })),
   };
 }
 

@@ -109,8 +109,8 @@ export function TicketBox(p: { ticket: TicketView; lang: Lang }) {
         <section class="replies" aria-label={t.ticketReplies}>
           <h3>{t.ticketReplies}</h3>
           {k.replies.map((r) => (
-            <article class="reply" data-reply>
-              <p class="meta"><time datetime={r.at}>{formatTime(r.at)}</time>{` · ${r.author}`}</p>
+            <article class={r.fromBuyer ? 'reply mine' : 'reply'} data-reply={r.fromBuyer ? 'buyer' : 'support'}>
+              <p class="meta"><time datetime={r.at}>{formatTime(r.at)}</time>{` · ${r.fromBuyer ? t.ticketYou : r.author}`}</p>
               <p class="reply-body">{r.body}</p>
             </article>
           ))}

@@ -1,7 +1,8 @@
 /**
  * The buyer's "check my order" page: GET / (form), POST /lookup (verify + diagnose + act, then
  * 303 to GET /order), POST /reveal (audited, JSON for the script, HTML without it),
- * POST /feedback ("did this solve it?"), GET /ticket, and the two static assets.
+ * POST /feedback ("did this solve it?"), GET /ticket, POST /ticket/reply (the buyer writes to
+ * support: tickets/buyer-messages.ts), and the two static assets.
  * Forms only POST, so the query secret never lands in a URL; keys never do either.
  */
 import { readFileSync } from 'node:fs';
@@ -30,17 +31,20 @@ import { Layout } from './layout.tsx';
 import { LookupForm } from './lookup.tsx';
 import { readSession, startSession } from './session.ts';
 import { DEFAULT_SUPPORT, langOf, strings, withLang, type Lang, type SupportChannel } from './strings.ts';
-import { TicketPage } from './ticket.tsx';
+import { TicketPage, type TicketNote } from './ticket.tsx';
+import { addBuyerMessage, BUYER_MESSAGE_MAX, BuyerMessageError, buyerMayWrite } from '../../tickets/buyer-messages.ts';
 
 export interface PageOptions {
   support?: SupportChannel;
 }
 
-const POST_PATHS = ['/lookup', '/reveal', '/feedback'];
+const POST_PATHS = ['/lookup', '/reveal', '/feedback', '/ticket/reply'];
 const GET_PATHS = ['/', '/order', '/ticket'];
 const PAGE_PATHS = [...GET_PATHS, ...POST_PATHS];
 /** the page's forms carry three short fields */
 const PAGE_BODY_LIMIT = 8 * 1024;
+/** a buyer's message: BUYER_MESSAGE_MAX characters of Chinese are 9 bytes each once form-encoded */
+const MESSAGE_BODY_LIMIT = 24 * 1024;
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
@@ -58,7 +62,11 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     maxSize: PAGE_BODY_LIMIT,
     onError: (c) => lookupPage(c, 413, langOf(c.req.query('lang')), strings(langOf(c.req.query('lang'))).tooLong),
   });
-  for (const p of PAGE_PATHS) app.post(p, pageBodyLimit);
+  app.post('/ticket/reply', bodyLimit({
+    maxSize: MESSAGE_BODY_LIMIT,
+    onError: (c) => lookupPage(c, 413, langOf(c.req.query('lang')), strings(langOf(c.req.query('lang'))).tooLong),
+  }));
+  for (const p of PAGE_PATHS) if (p !== '/ticket/reply') app.post(p, pageBodyLimit);
 
   const render = (c: Context, status: Status, lang: Lang, title: string, switchPath: string, body: JSX.Element) =>
     c.html(
@@ -190,17 +198,57 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     return answerPage(c, lang, { model, ticketJustOpened: true });
   });
 
+  /** The verified buyer's own ticket, or nothing: only they learn anything, even that it exists. */
+  const buyersTicket = async (orderNo: string | undefined, no: string) => {
+    const [row] = orderNo && /^T[0-9A-Z-]{4,32}$/.test(no)
+      ? await svc.database.db.select().from(tickets).where(and(eq(tickets.number, no), eq(tickets.orderNo, orderNo))).limit(1)
+      : [];
+    return row;
+  };
+  const ticketPage = async (c: Context, status: Status, lang: Lang, no: string, orderNo: string | undefined, extra: { note?: TicketNote; draft?: string } = {}) => {
+    const row = await buyersTicket(orderNo, no);
+    const title = strings(lang).ticketTitle;
+    if (!row) return render(c, 404, lang, title, '/', <TicketPage lang={lang} note={extra.note} />);
+    return render(c, status, lang, title, `/ticket?no=${encodeURIComponent(no)}`, (
+      <TicketPage lang={lang} orderNo={row.orderNo} ticket={await ticketView(svc, row)} csrf={csrfToken(c)} canWrite={buyerMayWrite(row, svc.now())} {...extra} />
+    ));
+  };
+
   app.get('/ticket', async (c) => {
     const lang = langOf(c.req.query('lang'));
-    const no = c.req.query('no') ?? '';
+    const t = strings(lang);
+    const sent = c.req.query('sent');
+    const note: TicketNote | undefined = sent === 'reopened' ? { kind: 'info', text: t.ticketSentReopened } : sent === '1' ? { kind: 'info', text: t.ticketSent } : undefined;
     const session = await readSession(c, svc);
-    // only the verified buyer of the ticket's own order learns anything, even that it exists
-    const [row] = session && /^T[0-9A-Z-]{4,32}$/.test(no)
-      ? await svc.database.db.select().from(tickets).where(and(eq(tickets.number, no), eq(tickets.orderNo, session.orderNo))).limit(1)
-      : [];
-    const title = strings(lang).ticketTitle;
-    if (!row) return render(c, 404, lang, title, '/', <TicketPage lang={lang} />);
-    return render(c, 200, lang, title, `/ticket?no=${encodeURIComponent(no)}`, <TicketPage lang={lang} orderNo={row.orderNo} ticket={await ticketView(svc, row)} />);
+    return ticketPage(c, 200, lang, c.req.query('no') ?? '', session?.orderNo, { note });
+  });
+
+  app.post('/ticket/reply', async (c) => {
+    const lang = langOf(c.req.query('lang'));
+    const t = strings(lang);
+    const no = c.req.query('no') ?? '';
+    const form = await readForm(c);
+    if (!csrfOk(c, form.csrf)) return lookupPage(c, 403, lang, t.csrf);
+    const session = await readSession(c, svc);
+    if (!session) return lookupPage(c, 401, lang, t.expired);
+    const draft = typeof form.body === 'string' ? form.body.slice(0, BUYER_MESSAGE_MAX) : '';
+    try {
+      const out = await addBuyerMessage(svc, { number: no, orderNo: session.orderNo, body: form.body, actor: { kind: 'customer', id: clientIp(c) } });
+      return c.redirect(withLang(`/ticket?no=${encodeURIComponent(out.ticket.number)}&sent=${out.reopened ? 'reopened' : '1'}`, lang), 303);
+    } catch (err) {
+      if (!(err instanceof BuyerMessageError)) throw err;
+      switch (err.kind) {
+        case 'not_found':
+          return ticketPage(c, 404, lang, no, undefined);
+        case 'invalid':
+          return ticketPage(c, 400, lang, no, session.orderNo, { note: { kind: 'error', text: t.ticketMessageInvalid(BUYER_MESSAGE_MAX) }, draft });
+        case 'too_many':
+          tooMany(c, err.retryAfterS ?? 600);
+          return ticketPage(c, 429, lang, no, session.orderNo, { note: { kind: 'error', text: t.ticketMessageTooMany(err.retryAfterS ?? 600) }, draft });
+        case 'closed':
+          return ticketPage(c, 403, lang, no, session.orderNo, { note: { kind: 'error', text: t.ticketClosedLong } });
+      }
+    }
   });
 
   // a page path asked with another method: the page, 405 and Allow (never JSON to a browser)

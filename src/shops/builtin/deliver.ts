@@ -11,8 +11,13 @@ import { queryRows, type Tx } from '../../db/client.ts';
 import { issuedKeys, orders, stockKeys } from '../../db/schema.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { DeliveryOutcome, DeliveryRequest } from '../port.ts';
+import { enqueueKeysDelivered } from '../../push/webhook-outbox.ts';
 
-export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryRequest): Promise<DeliveryOutcome> {
+/**
+ * @param announce a pushing shop hears of the delivery (SHOP_WEBHOOK_URL): its webhook is queued
+ * here, in this transaction, so it exists exactly when the keys do
+ */
+export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryRequest, announce = false): Promise<DeliveryOutcome> {
   const [order] = await tx.select().from(orders).where(eq(orders.id, req.order.id)).for('update');
   if (!order) throw new Error(`order ${req.order.orderNo} vanished`);
   const held = await tx
@@ -38,9 +43,10 @@ export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryReques
       keys.push(secret);
     }
     if (rows.length === 0) return { kind: 'nothing_to_restore', keysHeld: filled.size };
-    await tx.insert(issuedKeys).values(rows);
+    const inserted = await tx.insert(issuedKeys).values(rows).returning({ id: issuedKeys.id });
     await tx.update(orders).set({ status: 'delivered', paidAt: order.paidAt ?? (req.payment?.paidAt ? new Date(req.payment.paidAt) : null) })
       .where(eq(orders.id, order.id));
+    if (announce) await enqueueKeysDelivered(tx, announcement(order, req, inserted, 0));
     return {
       kind: 'issued', count: rows.length, replacements: 0, keysHeld: filled.size + rows.length, keys,
       detail: { count: rows.length, slots: rows.map((r) => r.slot) },
@@ -52,7 +58,7 @@ export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryReques
   const voidedSlots = new Set(held.filter((k) => k.status === 'voided').map((k) => k.slot));
   const replacements = free.filter((s) => voidedSlots.has(s)).length;
   const used = held.filter((k) => k.replacement).length;
-  if (replacements > 0 && used + replacements > req.product.maxReplacements) return { kind: 'limit_reached' };
+  if (replacements > 0 && !req.overrideLimit && used + replacements > req.product.maxReplacements) return { kind: 'limit_reached' };
 
   const fromSupplier = req.given.slice(0, free.length);
   const need = free.length - fromSupplier.length;
@@ -74,8 +80,8 @@ export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryReques
   }
   // The two writes do not depend on each other: sent together they cost one round trip (postgres.js
   // pipelines them on the transaction's connection). If one fails, the transaction fails with it.
-  await Promise.all([
-    tx.insert(issuedKeys).values(rows),
+  const [inserted] = await Promise.all([
+    tx.insert(issuedKeys).values(rows).returning({ id: issuedKeys.id }),
     // a paid order closed by timeout before its payment landed is reopened and delivered here
     tx
       .update(orders)
@@ -86,6 +92,7 @@ export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryReques
       })
       .where(eq(orders.id, order.id)),
   ]);
+  if (announce) await enqueueKeysDelivered(tx, announcement(order, req, inserted, replacements));
   return {
     kind: 'issued', count: rows.length, replacements, keysHeld: filled.size + rows.length,
     keys,
@@ -98,6 +105,13 @@ export async function deliverBuiltin(tx: Tx, box: SecretBox, req: DeliveryReques
       reopened: order.status === 'closed',
       previousStatus: order.status,
     },
+  };
+}
+
+function announcement(order: typeof orders.$inferSelect, req: DeliveryRequest, inserted: { id: number }[], replacements: number) {
+  return {
+    deliveryKey: req.diagnosisId, orderNo: order.orderNo, sku: order.sku, quantity: order.quantity,
+    count: inserted.length, replacements, issuedKeyIds: inserted.map((r) => r.id), now: req.now,
   };
 }
 

@@ -12,8 +12,10 @@ import { findBuiltinByContact, findBuiltinOrder, type BuiltinOrder } from './loo
 import { deliverBuiltin } from './deliver.ts';
 import { builtinInStock, countBuiltinStuck, findBuiltinStuck } from './stuck.ts';
 
-export function createBuiltinShop(deps: { database: Database; box: SecretBox }): ShopPort {
+/** @param deps.announce queue a webhook for each delivery (push/webhook-outbox.ts): SHOP_WEBHOOK_URL is set */
+export function createBuiltinShop(deps: { database: Database; box: SecretBox; announce?: boolean }): ShopPort {
   const { database, box } = deps;
+  const announce = deps.announce ?? false;
   return {
     kind: 'builtin',
     separate: false,
@@ -40,8 +42,8 @@ export function createBuiltinShop(deps: { database: Database; box: SecretBox }):
     },
     deliver(req, ctx) {
       // the store's rows live in our database: the delivery joins the diagnosis' transaction
-      if (ctx.tx) return deliverBuiltin(ctx.tx, box, req);
-      return database.db.transaction((tx: Tx) => deliverBuiltin(tx, box, req));
+      if (ctx.tx) return deliverBuiltin(ctx.tx, box, req, announce);
+      return database.db.transaction((tx: Tx) => deliverBuiltin(tx, box, req, announce));
     },
     landed() {
       throw new Error('the built-in store delivers in one transaction: there is no journal to settle');

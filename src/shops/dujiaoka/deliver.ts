@@ -54,6 +54,8 @@ export async function deliverDujiaoka(ctx: DujiaokaContext, req: DeliveryRequest
       fresh = req.given.filter((k) => !have.has(k)).slice(0, missing);
       if (fresh.length === 0) return { kind: 'nothing_to_restore', keysHeld: held.length };
     } else {
+      // req.overrideLimit has nothing to lift here: dujiaoka cannot void a key, so it counts no
+      // replacements (map.ts reports maxReplacements 0 and no voided slot) and no limit is reached
       const claim = tx
         .select({ id: c.id, carmi: c.carmi, isLoop: c.isLoop })
         .from(c)

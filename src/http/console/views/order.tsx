@@ -6,6 +6,7 @@ import type { FindingsView } from '../../../engine/findings-view.ts';
 import type { OrderPageModel } from '../order-model.ts';
 import { Evidence } from './evidence.tsx';
 import { Earlier, Timeline } from './history.tsx';
+import { useStrings } from '../strings.ts';
 import { Csrf, Notice, When } from './layout.tsx';
 
 export interface OrderNote {
@@ -13,22 +14,24 @@ export interface OrderNote {
   text: string;
 }
 
-export function OrderPage(p: { m: OrderPageModel; csrf: string; note?: OrderNote }) {
+/** `supervisor`: the viewer may override the replacement limit (agents/override.ts); agents see no button */
+export function OrderPage(p: { m: OrderPageModel; csrf: string; note?: OrderNote; supervisor?: boolean }) {
   const { m } = p;
+  const t = useStrings();
   const base = `/agent/orders/${encodeURIComponent(m.orderNo)}`;
   return (
     <>
       <section class="card" aria-labelledby="order-h">
-        <h1 id="order-h">Order <span class="mono">{m.orderNo}</span></h1>
+        <h1 id="order-h">{`${t.orderTitle} `}<span class="mono">{m.orderNo}</span></h1>
         {p.note ? <Notice kind={p.note.kind}>{p.note.text}</Notice> : null}
         <OrderFacts m={m} />
         <form method="post" action={`${base}/diagnose`}>
           <Csrf token={p.csrf} />
-          <button class="primary" type="submit">Diagnose now</button>
-          <span class="hint"> asks the gateway, the issuance records and the migration state again; changes nothing</span>
+          <button class="primary" type="submit">{t.diagnoseNow}</button>
+          <span class="hint">{t.diagnoseHint}</span>
         </form>
       </section>
-      {m.shown ? <Diagnosis m={m} base={base} /> : <section class="card"><p class="meta">Not diagnosed yet.</p></section>}
+      {m.shown ? <Diagnosis m={m} base={base} supervisor={p.supervisor === true} /> : <section class="card"><p class="meta">{t.notDiagnosed}</p></section>}
       <Keys m={m} base={base} csrf={p.csrf} />
       <Timeline order={m.order} history={m.history} />
       <Earlier orderNo={m.orderNo} history={m.history} shownId={m.shown?.id} />
@@ -43,72 +46,89 @@ function Row(p: { k: string; children?: Child }) {
 function OrderFacts(p: { m: OrderPageModel }) {
   const o = p.m.order;
   const l = p.m.legacy;
+  const f = useStrings().facts;
   return (
     <dl class="facts">
       {o ? (
         <>
-          <Row k="Product">{`${o.productTitle} (${o.sku}, ${o.fulfilment})`}</Row>
-          <Row k="Quantity">{String(o.quantity)}</Row>
-          <Row k="Amount">{formatMoney(o.amountCents)}</Row>
-          <Row k="Paid with">{o.paymentMethod ?? o.channel ?? '-'}</Row>
-          <Row k="Shop status">{o.status}</Row>
-          <Row k="Created"><When at={o.createdAt} /></Row>
-          <Row k="Paid"><When at={o.paidAt} /></Row>
-          <Row k="Transaction">{o.tradeNo ?? '-'}</Row>
-          <Row k="Buyer contact">{p.m.contact ?? '-'}</Row>
+          <Row k={f.product}>{`${o.productTitle} (${o.sku}, ${o.fulfilment})`}</Row>
+          <Row k={f.quantity}>{String(o.quantity)}</Row>
+          <Row k={f.amount}>{formatMoney(o.amountCents)}</Row>
+          <Row k={f.paidWith}>{o.paymentMethod ?? o.channel ?? '-'}</Row>
+          <Row k={f.shopStatus}>{o.status}</Row>
+          <Row k={f.created}><When at={o.createdAt} /></Row>
+          <Row k={f.paid}><When at={o.paidAt} /></Row>
+          <Row k={f.transaction}>{o.tradeNo ?? '-'}</Row>
+          <Row k={f.contact}>{p.m.contact ?? '-'}</Row>
         </>
       ) : null}
-      {l ? <Row k="Legacy order">{`${l.orderNo} · ${l.status}${l.migration ? ` · migration ${l.migration}` : ''}${l.batch ? ` · batch ${l.batch}` : ''}`}</Row> : null}
+      {l ? <Row k={f.legacy}>{`${l.orderNo} · ${l.status}${l.migration ? ` · migration ${l.migration}` : ''}${l.batch ? ` · batch ${l.batch}` : ''}`}</Row> : null}
     </dl>
   );
 }
 
 const TONE: Record<string, string> = { DELIVERED: 'good', DELIVERY_IN_PROGRESS: 'wait', MIGRATION_PENDING: 'wait', UPSTREAM_UNAVAILABLE: 'wait' };
 
-function Diagnosis(p: { m: OrderPageModel; base: string }) {
+function Diagnosis(p: { m: OrderPageModel; base: string; supervisor: boolean }) {
   const d = p.m.shown!;
+  const t = useStrings();
   const explanation = d.explanation as Explanation;
   const latest = p.m.history.diagnoses[0]?.id === d.id;
   return (
     <section class={`card verdict ${TONE[d.verdict] ?? 'bad'}`} aria-labelledby="diagnosis-h" data-verdict={d.verdict} data-diagnosis={d.id}>
-      <p class="eyebrow">{`${latest ? 'Latest diagnosis' : 'Earlier diagnosis'} · by ${d.actorId ? `${d.actorKind} ${d.actorId}` : d.actorKind} · `}<When at={d.startedAt} />{` · ${d.durationMs} ms`}</p>
+      <p class="eyebrow">{`${latest ? t.latestDiagnosis : t.earlierDiagnosis} · ${t.by} ${d.actorId ? `${d.actorKind} ${d.actorId}` : d.actorKind} · `}<When at={d.startedAt} />{` · ${d.durationMs} ms`}</p>
       <h2 id="diagnosis-h">{d.verdict}</h2>
-      <p class="explanation">{explanation.en}</p>
-      <p lang="zh-CN" class="meta">{explanation['zh-CN']}</p>
-      {d.action !== 'none' ? <Notice kind="done">{`Done by this diagnosis: ${d.action}${d.ticketNumber ? ` (ticket ${d.ticketNumber})` : ''}`}</Notice> : null}
+      {t.htmlLang === 'zh-CN' ? (
+        <><p class="explanation">{explanation['zh-CN']}</p><p lang="en" class="meta">{explanation.en}</p></>
+      ) : (
+        <><p class="explanation">{explanation.en}</p><p lang="zh-CN" class="meta">{explanation['zh-CN']}</p></>
+      )}
+      {d.action !== 'none' ? <Notice kind="done">{`${t.doneByThis}: ${d.action}${d.ticketNumber ? ` (ticket ${d.ticketNumber})` : ''}`}</Notice> : null}
       {p.m.action ? (
         <div class="suggested">
-          <p><strong>Suggested:</strong> {p.m.action}</p>
+          <p><strong>{t.suggested}</strong> {p.m.action}</p>
           {p.m.usedBy !== undefined
-            ? <p class="meta">Applied already from this diagnosis (agent {p.m.usedBy}).</p>
-            : <a class="button primary" href={`${p.base}/confirm?d=${d.id}`}>Apply…</a>}
+            ? <p class="meta">{t.appliedAlready(p.m.usedBy)}</p>
+            : <a class="button primary" href={`${p.base}/confirm?d=${d.id}`}>{t.apply}</a>}
         </div>
       ) : null}
+      {p.m.override && p.m.usedBy === undefined ? (
+        <div class="suggested override" data-override>
+          {p.supervisor
+            ? <><p><strong>{t.supervisorLabel}</strong> {t.overrideOffer(p.m.override)}</p>
+                <a class="button danger" href={`${p.base}/override?d=${d.id}`}>{t.overrideLink}</a></>
+            : <p class="meta">{t.overrideAgents}</p>}
+        </div>
+      ) : null}
+      {(d.facts as { limitOverridden?: boolean }).limitOverridden
+        ? <Notice kind="info">{t.limitLifted}</Notice>
+        : null}
       <details open>
-        <summary>Facts the decision used</summary>
+        <summary>{t.factsUsed}</summary>
         <pre tabindex={0}>{JSON.stringify(d.facts, null, 2)}</pre>
       </details>
-      <h3>Evidence, checker by checker</h3>
+      <h3>{t.evidence}</h3>
       <Evidence findings={d.findings as FindingsView} />
     </section>
   );
 }
 
 function Keys(p: { m: OrderPageModel; base: string; csrf: string }) {
+  const t = useStrings();
   return (
     <section class="card" aria-labelledby="keys-h">
-      <h2 id="keys-h">{`Keys held (${p.m.keys.length})`}</h2>
-      {p.m.keys.length === 0 ? <p class="meta">None.</p> : (
+      <h2 id="keys-h">{t.keysHeld(p.m.keys.length)}</h2>
+      {p.m.keys.length === 0 ? <p class="meta">{t.none}</p> : (
         <ul class="keys">
           {p.m.keys.map((k) => (
             <li class="key">
-              <span>{`Key ${k.slot}`}{k.replacement ? <span class="tag">replacement</span> : null} <span class="meta">issued <When at={k.issuedAt} /></span></span>
+              <span>{t.key(k.slot)}{k.replacement ? <span class="tag">{t.replacementTag}</span> : null} <span class="meta">{`${t.issued} `}<When at={k.issuedAt} /></span></span>
               <code class={k.secret ? 'secret shown' : 'secret'} id={`key-${k.slot}`}>{k.secret ?? k.masked}</code>
-              {k.secret ? <span class="meta">Revealed to you now; this reveal is in the audit log.</span> : (
+              {k.secret ? <span class="meta">{t.revealedNow}</span> : (
                 <form method="post" action={`${p.base}/reveal`}>
                   <Csrf token={p.csrf} />
                   <input type="hidden" name="slot" value={String(k.slot)} />
-                  <button type="submit" aria-label={`Reveal key ${k.slot}`}>Reveal (audited)</button>
+                  <button type="submit" aria-label={t.revealLabel(k.slot)}>{t.reveal}</button>
                 </form>
               )}
             </li>

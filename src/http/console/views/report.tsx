@@ -5,21 +5,14 @@
 import { formatDuration } from '../../../cli/duration.ts';
 import type { ConsoleReport } from '../../../reports/console-report.ts';
 import { PRESETS } from '../../../reports/period.ts';
-import { SLA_CLOCKS, type SlaClock, type SlaCounts, type SlaRow } from '../../../reports/sla.ts';
+import { SLA_CLOCKS, type SlaClock, type SlaRow } from '../../../reports/sla.ts';
+import { percent, share, slaText } from '../../../reports/words.ts';
 import { toShopTime } from '../../../shops/local-time.ts';
 import { BarChart, ColumnChart, describeBars, type Bar } from './report-charts.tsx';
 import { Notice } from './layout.tsx';
 
 const PRESET_NAMES: Record<keyof typeof PRESETS, string> = { '24h': 'Last 24 h', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 
-export function percent(x: number | null): string {
-  return x === null ? '-' : `${(x * 100).toFixed(1)}%`;
-}
-
-/** `2 of 3 (66.7%)` */
-function share(part: number, whole: number, r: number | null): string {
-  return whole === 0 ? '0 of 0' : `${part} of ${whole} (${percent(r)})`;
-}
 
 export interface PeriodInput {
   preset: string | null;
@@ -96,10 +89,6 @@ function bars(m: Record<string, number>, tone?: Bar['tone']): Bar[] {
 
 const CLOCK_NAMES: Record<SlaClock, string> = { firstResponse: 'First response', resolution: 'Resolution' };
 
-/** `66.7% (2 met, 1 breached, 1 running)` */
-function slaText(c: SlaCounts): string {
-  return `${percent(c.rate)} (${c.met} met, ${c.breached} breached, ${c.running} running)`;
-}
 
 /** One row per group, both clocks side by side (a two-row header: the clock, then its figures). */
 function SlaTable(p: { label: string; rows: SlaRow[]; none: string; caption: string }) {

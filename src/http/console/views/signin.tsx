@@ -1,16 +1,18 @@
+import { useStrings } from '../strings.ts';
 import { Csrf, Notice } from './layout.tsx';
 
 export function SignIn(p: { csrf: string; error?: string }) {
+  const t = useStrings();
   return (
     <section class="card narrow" aria-labelledby="signin-h">
-      <h1 id="signin-h">Sign in</h1>
+      <h1 id="signin-h">{t.signIn}</h1>
       {p.error ? <Notice kind="error">{p.error}</Notice> : null}
       <form method="post" action="/agent/sign-in">
         <Csrf token={p.csrf} />
-        <label for="token">Agent token</label>
+        <label for="token">{t.tokenLabel}</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required spellcheck={false} />
-        <p class="hint">The token printed by <code>order-doctor agents create</code>. It is not kept in this browser: a session cookie is.</p>
-        <button class="primary" type="submit">Sign in</button>
+        <p class="hint">{t.tokenHint}</p>
+        <button class="primary" type="submit">{t.signIn}</button>
       </form>
     </section>
   );

@@ -1,5 +1,6 @@
 /** Supervisors: the SLA policy per priority, and the business hours clocks may run on. */
 import type { SlaPolicy } from '../../../tickets/policy.ts';
+import { MAX_HOLIDAYS } from '../../../tickets/sla.ts';
 import { Csrf, Notice } from './layout.tsx';
 
 export const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -43,6 +44,9 @@ export function SlaPage(p: { policy: SlaPolicy; csrf: string; note?: string; err
           </tbody>
         </table>
         <p class="hint">A day left empty is closed. Clocks on business hours run only inside these hours, in this zone.</p>
+        <label for="holidays">{`Holidays (closed all day, in this zone): one date per line, YYYY-MM-DD, at most ${MAX_HOLIDAYS}`}</label>
+        <textarea id="holidays" name="holidays" rows={5} maxlength={MAX_HOLIDAYS * 11 + 100} placeholder={'2027-01-01\n2027-02-06'}>{(bh?.holidays ?? []).join('\n')}</textarea>
+        <p class="hint">A ticket keeps the holidays it opened with, like the rest of its terms.</p>
         <button class="primary" type="submit">Save policy</button>
       </form>
     </section>
