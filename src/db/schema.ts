@@ -72,12 +72,19 @@ export const orders = pgTable(
     paidAt: ts('paid_at'),
     /** the gateway's own transaction number, once known: buyers often only have that */
     tradeNo: text('trade_no'),
+    /**
+     * the number the gateway knows the payment by (its out_trade_no) when the shop sent another
+     * than its order number (a pushing shop's payment attempt); null: the order number
+     */
+    gatewayOrderNo: text('gateway_order_no'),
     querySecretHash: text('query_secret_hash').notNull(),
     contact: text('contact'),
   },
   (t) => [
     uniqueIndex('orders_order_no_uq').on(t.orderNo),
     index('orders_trade_no_idx').on(t.tradeNo),
+    // one gateway payment number names one order: the gateway echoes it, and the answer must lead back
+    uniqueIndex('orders_gateway_order_no_uq').on(t.gatewayOrderNo).where(sql`${t.gatewayOrderNo} is not null`),
     index('orders_status_created_idx').on(t.status, t.createdAt),
     // agents search by the buyer's contact (an email), whatever its case
     index('orders_contact_idx').on(sql`lower(${t.contact})`),

@@ -11,7 +11,7 @@
  * A stale status (pending, paid or closed after the order's keys were delivered) is ignored
  * rather than refused: the shop's own retry of an older push is then harmless too.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { issuedKeys, orders, stockKeys } from '../db/schema.ts';
@@ -34,6 +34,8 @@ export interface PushedOrder {
   paidAt?: Date | null;
   /** the gateway's transaction number; undefined or null: keep what is recorded */
   tradeNo?: string | null;
+  /** the number the gateway knows the payment by, when not the order number; undefined or null: keep */
+  gatewayOrderNo?: string | null;
   /** undefined: keep; null: clear */
   contact?: string | null;
   /** the buyer's query secret itself: only its keyed hash is stored. Required when the order is new */
@@ -50,6 +52,7 @@ export interface PushedOrderState {
   channel: PushedChannel;
   status: PushedStatus;
   tradeNo: string | null;
+  gatewayOrderNo: string | null;
   paidAt: string | null;
   /** valid keys the order holds, whoever issued them */
   keysHeld: number;
@@ -76,6 +79,7 @@ export async function pushOrder(
 
   return deps.database.db.transaction(async (tx) => {
     const at = deps.now();
+    if (p.gatewayOrderNo) await refuseTakenGatewayNumber(tx, orderNo, p.gatewayOrderNo);
     const productWritten = await upsertProduct(tx, p.product, Math.floor(p.amountFen / p.quantity));
     const changed: string[] = productWritten ? ['product'] : [];
     let [row] = await tx.select().from(orders).where(eq(orders.orderNo, orderNo)).for('update');
@@ -84,7 +88,8 @@ export async function pushOrder(
       // two first pushes racing: one inserts, the other finds its row (after it commits) and updates
       [row] = await tx.insert(orders).values({
         orderNo, sku: p.product.sku, quantity: p.quantity, amountCents: p.amountFen, channel: p.channel, status: p.status,
-        createdAt: p.createdAt, paidAt: p.paidAt ?? null, tradeNo: p.tradeNo ?? null, querySecretHash, contact: p.contact ?? null,
+        createdAt: p.createdAt, paidAt: p.paidAt ?? null, tradeNo: p.tradeNo ?? null, gatewayOrderNo: p.gatewayOrderNo ?? null,
+        querySecretHash, contact: p.contact ?? null,
       }).onConflictDoNothing({ target: orders.orderNo }).returning();
       if (row) changed.push('created');
       else [row] = await tx.select().from(orders).where(eq(orders.orderNo, orderNo)).for('update');
@@ -111,6 +116,12 @@ export async function pushOrder(
       });
     }
     return stateOf(row!, keysHeld);
+  }).catch((err: unknown) => {
+    // two orders pushed at once naming one gateway number: the unique index takes the first
+    if (!(err instanceof PushRefused) && isUniqueViolation(err)) {
+      throw new PushRefused('conflict', 'a concurrent push recorded the same number first; push again');
+    }
+    throw err;
   });
 }
 
@@ -130,6 +141,12 @@ async function plannedUpdate(tx: Tx, row: OrderRow, p: PushedOrder, querySecretH
   if (p.tradeNo) {
     if (row.tradeNo && row.tradeNo !== p.tradeNo) throw new PushRefused('conflict', `tradeNo: the order's gateway number is already ${row.tradeNo}`);
     if (!row.tradeNo) update.tradeNo = p.tradeNo;
+  }
+  // the number the payment was checked by: another may come while nothing was delivered (a new
+  // payment attempt), never once keys were issued on the strength of the old one
+  if (p.gatewayOrderNo && p.gatewayOrderNo !== row.gatewayOrderNo) {
+    if (held.length) throw new PushRefused('conflict', `gatewayOrderNo: the order holds keys, so it stays ${row.gatewayOrderNo ?? 'its order number'}`);
+    update.gatewayOrderNo = p.gatewayOrderNo;
   }
   const delivered = held.some((k) => k.status === 'delivered');
   // a delivered order's keys are real: only a refund (or the shop saying delivered) moves it on
@@ -184,6 +201,13 @@ async function recordShopKeys(tx: Tx, row: OrderRow, keys: { hash: string; seale
   return rows.length;
 }
 
+/** A gateway number another order already has would make the gateway's answer lead to the wrong order. */
+async function refuseTakenGatewayNumber(tx: Tx, orderNo: string, gatewayOrderNo: string): Promise<void> {
+  const [other] = await tx.select({ orderNo: orders.orderNo }).from(orders)
+    .where(and(eq(orders.gatewayOrderNo, gatewayOrderNo), ne(orders.orderNo, orderNo))).limit(1);
+  if (other) throw new PushRefused('conflict', `gatewayOrderNo: another order already has ${gatewayOrderNo}`);
+}
+
 function isUniqueViolation(err: unknown): boolean {
   for (let e = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
     if ((e as { code?: unknown }).code === '23505') return true;
@@ -194,6 +218,6 @@ function isUniqueViolation(err: unknown): boolean {
 function stateOf(row: OrderRow, keysHeld: number): PushedOrderState {
   return {
     orderNo: row.orderNo, sku: row.sku, quantity: row.quantity, amountFen: row.amountCents, channel: row.channel,
-    status: row.status, tradeNo: row.tradeNo, paidAt: row.paidAt?.toISOString() ?? null, keysHeld,
+    status: row.status, tradeNo: row.tradeNo, gatewayOrderNo: row.gatewayOrderNo, paidAt: row.paidAt?.toISOString() ?? null, keysHeld,
   };
 }

@@ -3,7 +3,7 @@
  * read from the database so every process on that database (serve, sweep, diagnose) plays the
  * same world.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { orders, products, sandboxAnswers } from '../db/schema.ts';
 import type { Channel } from '../domain/verdicts.ts';
@@ -13,7 +13,11 @@ import type { GatewayAnswer, SandboxTrade, SandboxWorld, SupplierAnswer } from '
 export function createDbSandboxWorld(db: Db): SandboxWorld {
   // built once: the sandbox answers every gateway request with one of these
   const key = sql.placeholder('key');
-  const orderColumns = { orderNo: orders.orderNo, channel: orders.channel, amountCents: orders.amountCents, createdAt: orders.createdAt, title: products.title };
+  // a gateway knows a payment by the number the shop sent it: the order's gateway number when it
+  // has one (a pushing shop's payment attempt), else its order number; and echoes that number back
+  const paymentNo = sql<string>`coalesce(${orders.gatewayOrderNo}, ${orders.orderNo})`;
+  const knownAs = or(and(isNull(orders.gatewayOrderNo), eq(orders.orderNo, key)), eq(orders.gatewayOrderNo, key))!;
+  const orderColumns = { orderNo: paymentNo, channel: orders.channel, amountCents: orders.amountCents, createdAt: orders.createdAt, title: products.title };
   const gatewayAnswer = (match: SQL) => db
     .select({ answer: sandboxAnswers.answer, ...orderColumns })
     .from(sandboxAnswers)
@@ -21,10 +25,10 @@ export function createDbSandboxWorld(db: Db): SandboxWorld {
     .innerJoin(products, eq(products.sku, orders.sku))
     .where(and(match, eq(sandboxAnswers.kind, 'gateway')))
     .limit(1);
-  const byOrderNo = gatewayAnswer(eq(sandboxAnswers.orderNo, key)).prepare('sandbox_by_order_no');
+  const byOrderNo = gatewayAnswer(knownAs).prepare('sandbox_by_order_no');
   const byTradeNo = gatewayAnswer(eq(sandboxAnswers.tradeNo, key)).prepare('sandbox_by_trade_no');
   const orderOnly = db.select(orderColumns).from(orders).innerJoin(products, eq(products.sku, orders.sku))
-    .where(eq(orders.orderNo, key)).limit(1).prepare('sandbox_order');
+    .where(knownAs).limit(1).prepare('sandbox_order');
   const trade = (o: { orderNo: string; channel: string | null; amountCents: number; createdAt: Date; title: string }, channel: Channel, answer: GatewayAnswer): SandboxTrade =>
     ({ orderNo: o.orderNo, channel, subject: o.title, totalCents: o.amountCents, createdAt: o.createdAt.toISOString(), answer });
 

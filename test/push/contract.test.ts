@@ -21,7 +21,7 @@ describe('push API: orders', () => {
     expect(first.status).toBe(200);
     expect(first.json).toEqual({
       orderNo: 'A202611220001', sku: 'STEAM-100', quantity: 1, amountFen: 10000, channel: 'alipay',
-      status: 'pending', tradeNo: null, paidAt: null, keysHeld: 0,
+      status: 'pending', tradeNo: null, gatewayOrderNo: null, paidAt: null, keysHeld: 0,
     });
     const before = await s.census();
     s.clock.advance(2000);

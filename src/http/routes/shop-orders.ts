@@ -30,6 +30,8 @@ const pushedOrderBody = z.object({
   createdAt: instant,
   paidAt: instant.nullable().optional(),
   tradeNo: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).nullable().optional().openapi({ description: "the gateway's transaction number" }),
+  gatewayOrderNo: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/).nullable().optional()
+    .openapi({ description: "the number the gateway knows the payment by (its out_trade_no), when the shop sent it another than the order number" }),
   contact: z.string().max(254).nullable().optional().openapi({ description: "the buyer's email (or phone, QQ); null clears it" }),
   querySecret: z.string().min(1).max(128).optional()
     .openapi({ description: 'the query secret (查询密码) the buyer checks the order with, as typed: stored only as our keyed hash. Required when the order is new' }),
@@ -38,7 +40,7 @@ const pushedOrderBody = z.object({
 
 const orderState = z.object({
   orderNo: z.string(), sku: z.string(), quantity: z.int(), amountFen: z.int(),
-  channel: z.string(), status: z.string(), tradeNo: z.string().nullable(), paidAt: z.string().nullable(), keysHeld: z.int(),
+  channel: z.string(), status: z.string(), tradeNo: z.string().nullable(), gatewayOrderNo: z.string().nullable(), paidAt: z.string().nullable(), keysHeld: z.int(),
 }).openapi('PushedOrderState');
 
 const signatureHeaders = z.object({

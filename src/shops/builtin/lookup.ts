@@ -43,7 +43,9 @@ function buildOrderQueries(db: Db) {
     .from(orders)
     .innerJoin(products, eq(products.sku, orders.sku));
   return {
-    byNumber: base().where(or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked))).limit(1).prepare('order_by_number'),
+    // the shop's number first: a number that is one order's own and another's gateway number names the former
+    byNumber: base().where(or(eq(orders.orderNo, asked), eq(orders.tradeNo, asked), eq(orders.gatewayOrderNo, asked)))
+      .orderBy(sql`${orders.orderNo} = ${asked} desc`).limit(1).prepare('order_by_number'),
     byOrderNo: base().where(eq(orders.orderNo, asked)).limit(1).prepare('order_by_order_no'),
   };
 }
@@ -70,6 +72,7 @@ export function builtinOrder(o: OrderRow): BuiltinOrder {
     channel: spoken ? o.channel as Channel : null,
     ...(spoken ? {} : { payment: { ref: o.channel, name: UNSPOKEN_METHODS[o.channel as UnspokenMethod] ?? o.channel, handler: o.channel } }),
     status: o.status, createdAt: o.createdAt, paidAt: o.paidAt, tradeNo: o.tradeNo, contact: o.contact,
+    ...(o.gatewayOrderNo ? { gatewayOrderNo: o.gatewayOrderNo } : {}),
     querySecretHash: o.querySecretHash,
   };
 }

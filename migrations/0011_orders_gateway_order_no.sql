@@ -1,0 +1,2 @@
+ALTER TABLE "orders" ADD COLUMN "gateway_order_no" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "orders_gateway_order_no_uq" ON "orders" USING btree ("gateway_order_no") WHERE "orders"."gateway_order_no" is not null;
