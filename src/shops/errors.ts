@@ -14,3 +14,25 @@ export class ShopNotAsExpectedError extends Error {
     super(`the shop's database ${u.pathname.slice(1)} is not ${/^[aeiou]/i.test(shop) ? 'an' : 'a'} ${shop} database as expected: no ${gaps.slice(0, 3).join(', ')}${gaps.length > 3 ? ` (+${gaps.length - 3} more)` : ''} (wrong database, or SHOP_TABLE_PREFIX?)`);
   }
 }
+
+/**
+ * The start-up check of a freshly opened shop database: `probe` reads what the adapter needs and
+ * lists what its schema lacks (schemaGaps). When the database cannot be read, or is not the shop's,
+ * the connection is closed (`close`) and start-up stops with one of the errors above.
+ */
+export async function checkOpened<T>(
+  url: string, shop: string, close: () => Promise<unknown>, probe: () => Promise<{ facts: T; gaps: string[] }>,
+): Promise<T> {
+  let found: { facts: T; gaps: string[] };
+  try {
+    found = await probe();
+  } catch (err) {
+    await close().catch(() => {});
+    throw new ShopUnreachableError(url, err);
+  }
+  if (found.gaps.length) {
+    await close().catch(() => {});
+    throw new ShopNotAsExpectedError(url, found.gaps, shop);
+  }
+  return found.facts;
+}

@@ -4,29 +4,12 @@
  * not (no way to verify EPay, a wrong table prefix) or cannot be reached (one line); `--json` is one
  * line with `usable` and `firstToFix`; never a credential in the output.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshShop, insertCards, insertCommodity, insertOrder, insertPays, MARIADB, PAY, type TestShop } from '../shops/acg-faka/support.ts';
+import { orderDoctorCli } from '../shops/support/shop-check-cli.ts';
 
-const run = promisify(execFile);
-const tmp = mkdtempSync(join(tmpdir(), 'od-shop-check-af-'));
+const cli = orderDoctorCli('od-shop-check-af-');
 const EPAY = { EPAY_API_URL: 'https://pay.example.com/', EPAY_PID: '1000', EPAY_VERSION: 'v1', EPAY_KEY: 'k3y-never-printed-9f2c', EPAY_V1_TRUST: 'accept' };
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/order-doctor.js', ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(tmp, 'data'), ...env }, timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const acgFaka = (shop: TestShop, env: Record<string, string> = {}) => ({ SHOP: 'acg-faka', SHOP_DATABASE_URL: shop.url, SHOP_TIMEZONE: 'Asia/Shanghai', ...env });
 

@@ -4,31 +4,16 @@
  * be verified, 1 when none can, when the database is not a dujiao-next one, or cannot be reached
  * (one line); never a credential in the output.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxGatewayEnv } from '../../src/sandbox/credentials.ts';
 import { POSTGRES_URL } from '../support/requires.ts';
 import { freshShop, insertChannels, insertOrder, PG, type TestShop } from '../shops/dujiao-next/support.ts';
+import { orderDoctorCli } from '../shops/support/shop-check-cli.ts';
 
-const run = promisify(execFile);
-const tmp = mkdtempSync(join(tmpdir(), 'od-shop-check-dn-'));
-
-async function cli(env: Record<string, string>, args = ['shop', 'check', '--json']) {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/order-doctor.js', ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(tmp, 'data'), ...env }, timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const runCli = orderDoctorCli('od-shop-check-dn-');
+/** `shop check --json` unless `args` says otherwise */
+const cli = (env: Record<string, string>, args = ['shop', 'check', '--json']) => runCli(args, env);
 
 /** The shop's URL with a password in it (trust auth ignores it): it must never be printed. */
 const withPassword = (url: string) => {

@@ -4,11 +4,6 @@
  * is not (or cannot be reached: one line), 2 for bad configuration; the channels it can and cannot
  * verify, the optional indexes, grants, the timezone check; never a credential in the output.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { granted, parseGrants } from '../../src/shops/dujiaoka/grants.ts';
@@ -18,23 +13,9 @@ import { products, stockKeys } from '../../src/db/schema.ts';
 import { sandboxGatewayEnv, sandboxKeys } from '../../src/sandbox/credentials.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { freshShop, insertCarmis, insertGoods, insertOrder, insertPays, MARIADB, PAY, SERVER_URL, type TestShop } from '../shops/dujiaoka/support.ts';
+import { orderDoctorCli } from '../shops/support/shop-check-cli.ts';
 
-const run = promisify(execFile);
-const tmp = mkdtempSync(join(tmpdir(), 'od-shop-check-'));
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const started = performance.now();
-  try {
-    const { stdout, stderr } = await run('node', ['bin/order-doctor.js', ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(tmp, 'data'), ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr, ms: performance.now() - started };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: performance.now() - started };
-  }
-}
+const cli = orderDoctorCli('od-shop-check-');
 
 const dujiaoka = (shop: TestShop, env: Record<string, string> = {}) => ({
   SHOP: 'dujiaoka', SHOP_DATABASE_URL: shop.url, SHOP_GATEWAYS: 'shop', SHOP_TIMEZONE: 'Asia/Shanghai', ...env,

@@ -15,7 +15,7 @@
  * bookkeeping, left to the owner; the audit detail names them (`creditsLeftToOwner`).
  * Older servers (MariaDB < 10.6, MySQL < 8.0.1) have no SKIP LOCKED: the claim waits instead.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { DeliveryContext, DeliveryOutcome, DeliveryRequest } from '../port.ts';
 import { toShopTime } from '../local-time.ts';
 import type { AcgFakaContext } from './context.ts';
@@ -95,13 +95,30 @@ type Tx = Parameters<Parameters<AcgFakaContext['db']['transaction']>[0]>[0];
  * then locks them one at a time by primary key.
  */
 async function claimCards(ctx: AcgFakaContext, tx: Tx, order: CardChoice, mode: number | null, missing: number): Promise<{ id: number; secret: string }[]> {
+  const got: { id: number; secret: string }[] = [];
+  for (let attempt = 0; attempt <= SHORT_RETRIES && got.length < missing; attempt++) {
+    // Short: a racing delivery of another race or SKU may only have been passing over one of our
+    // cards. InnoDB locks a row it scans before the race/SKU filter rejects it (and, at read
+    // committed, lets go of it at once), so SKIP LOCKED can skip a card nobody takes. Look again a
+    // moment later; a product that is really out of stock pays these few waits, once per delivery.
+    if (attempt > 0) await new Promise((r) => setTimeout(r, SHORT_RETRY_MS));
+    got.push(...await claimOnce(ctx, tx, order, mode, missing - got.length, got.map((g) => g.id)));
+  }
+  return got;
+}
+
+async function claimOnce(
+  ctx: AcgFakaContext, tx: Tx, order: CardChoice, mode: number | null, missing: number, mine: number[],
+): Promise<{ id: number; secret: string }[]> {
   const c = ctx.t.card;
   const lock = <Q extends { for: (s: 'update', o?: { skipLocked: true }) => unknown }>(q: Q) =>
     (ctx.server.skipLocked ? q.for('update', { skipLocked: true }) : q.for('update')) as Promise<{ id: number; secret: string }[]>;
+  // cards this transaction locked already would be found again: our own locks are not skipped
+  const where = mine.length ? and(claimableWhere(ctx, order), notInArray(c.id, mine))! : claimableWhere(ctx, order);
   if (mode !== 1) {
-    return lock(tx.select({ id: c.id, secret: c.secret }).from(c).where(claimableWhere(ctx, order)).orderBy(claimOrder(ctx, mode)).limit(missing));
+    return lock(tx.select({ id: c.id, secret: c.secret }).from(c).where(where).orderBy(claimOrder(ctx, mode)).limit(missing));
   }
-  const candidates = await tx.select({ id: c.id }).from(c).where(claimableWhere(ctx, order)).orderBy(claimOrder(ctx, mode)).limit(missing + RANDOM_SPARE);
+  const candidates = await tx.select({ id: c.id }).from(c).where(where).orderBy(claimOrder(ctx, mode)).limit(missing + RANDOM_SPARE);
   const got: { id: number; secret: string }[] = [];
   for (const { id } of candidates) {
     if (got.length === missing) break;
@@ -110,6 +127,10 @@ async function claimCards(ctx: AcgFakaContext, tx: Tx, order: CardChoice, mode: 
   }
   return got;
 }
+
+/** Looks after a short claim: a few, briefly (see claimCards). */
+const SHORT_RETRIES = 3;
+const SHORT_RETRY_MS = 25;
 
 /** Random candidates read beyond the order's need, for the racers that take some first. */
 const RANDOM_SPARE = 200;

@@ -9,7 +9,7 @@ import type { Pool } from 'mysql2/promise';
 import type { ShopConfig } from '../../config.ts';
 import { digestsEqual } from '../../crypto/secret-box.ts';
 import type { ShopOpenDeps, ShopPort } from '../port.ts';
-import { ShopNotAsExpectedError, ShopUnreachableError } from '../errors.ts';
+import { checkOpened } from '../errors.ts';
 import { indexLeads, serverVersion, shopPool, supportsSkipLocked } from '../mysql/pool.ts';
 import { readTables, schemaGaps } from '../mysql/schema.ts';
 import type { AcgFakaContext, AcgFakaServer } from './context.ts';
@@ -41,19 +41,10 @@ export function startNotes(server: AcgFakaServer, prefix: string): string[] {
 export async function openAcgFakaShop(cfg: AcgFakaConfig, deps: ShopOpenDeps): Promise<ShopPort> {
   const pool = shopPool(cfg.databaseUrl);
   const t = acgFakaTables(cfg.tablePrefix);
-  let server: AcgFakaServer;
-  let gaps: string[];
-  try {
-    server = await acgFakaServer(pool, cfg.tablePrefix);
-    gaps = schemaGaps(await readTables(pool, t, TABLES));
-  } catch (err) {
-    await pool.end().catch(() => {});
-    throw new ShopUnreachableError(cfg.databaseUrl, err);
-  }
-  if (gaps.length) {
-    await pool.end().catch(() => {});
-    throw new ShopNotAsExpectedError(cfg.databaseUrl, gaps, 'acg-faka');
-  }
+  const server = await checkOpened(cfg.databaseUrl, 'acg-faka', () => pool.end(), async () => ({
+    facts: await acgFakaServer(pool, cfg.tablePrefix),
+    gaps: schemaGaps(await readTables(pool, t, TABLES)),
+  }));
   const u = new URL(cfg.databaseUrl);
   return createAcgFakaShop({
     db: drizzle({ client: pool }), pool, t, prefix: cfg.tablePrefix, zone: cfg.timezone, box: deps.box, now: deps.now,

@@ -12,12 +12,13 @@ import type { Pool } from 'mysql2/promise';
 import type { Config, ShopConfig } from '../../config.ts';
 import type { Channel } from '../../domain/verdicts.ts';
 import { toShopTime } from '../local-time.ts';
-import { ShopUnreachableError } from '../errors.ts';
 import { readClock, type ClockReport } from '../mysql/clock.ts';
 import { readGrantsFor, type GrantReport } from '../mysql/grants.ts';
 import { indexLeads, supportsSkipLocked } from '../mysql/pool.ts';
 import { q, readTables, type TableFound } from '../mysql/schema.ts';
-import type { IndexReport, Problem, ProblemCode } from '../dujiaoka/inspect.ts';
+import {
+  clockProblem, grantsProblem, indexesProblem, readServer, tick, verdict, type IndexReport, type Problem, type ProblemCode, type Verdict,
+} from '../mysql/inspect.ts';
 import { acgFakaChannels } from './channels.ts';
 import { acgFakaTables, CARD, ORDER, TABLES, WAY, type TableName } from './tables.ts';
 
@@ -46,7 +47,7 @@ export interface AcgFakaChannelReport {
   recentUnpaid: number | null;
 }
 
-export interface AcgFakaReport {
+export interface AcgFakaReport extends Verdict {
   shop: 'acg-faka';
   database: { host: string; port: number; name: string; tablePrefix: string };
   server: { version: string; skipLocked: boolean };
@@ -64,9 +65,6 @@ export interface AcgFakaReport {
   indexes: IndexReport[];
   clock: ClockReport;
   grants: GrantReport;
-  problems: Problem[];
-  usable: boolean;
-  firstToFix: { code: ProblemCode | 'ready'; text: string };
 }
 
 /** The columns a delivery updates (deliver.ts), by table. */
@@ -76,20 +74,11 @@ const UPDATES: Partial<Record<TableName, string[]>> = {
 };
 
 const HOUR = 3_600_000;
-const tick = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 export async function inspectAcgFaka(pool: Pool, cfg: InspectConfig, deps: { now: () => Date }): Promise<AcgFakaReport> {
   const url = new URL(cfg.shop.databaseUrl);
   const t = acgFakaTables(cfg.shop.tablePrefix);
-  let version: string;
-  let dbName: string;
-  try {
-    const [row] = await q<{ v: string; d: string | null }>(pool, 'select version() as v, database() as d');
-    version = row!.v;
-    dbName = row!.d ?? decodeURIComponent(url.pathname.slice(1));
-  } catch (err) {
-    throw new ShopUnreachableError(cfg.shop.databaseUrl, err);
-  }
+  const { version, dbName } = await readServer(pool, cfg.shop.databaseUrl);
   const grants = await readGrantsFor(pool, dbName, TABLES.map((name) => ({
     table: getTableName(t[name]), reads: Object.values(getTableColumns(t[name])).map((c) => c.name), writes: UPDATES[name] ?? [],
   })));
@@ -153,12 +142,7 @@ export async function inspectAcgFaka(pool: Pool, cfg: InspectConfig, deps: { now
     gatewaysNote: `acg-faka keeps its payment plugins' credentials in their own configuration: EPay is verified through order-doctor's EPAY_* settings${cfg.shop.gateways === 'shop' ? ' (SHOP_GATEWAYS=shop has nothing to read here)' : ''}`,
     indexes, clock, grants,
   };
-  const problems = problemsOf(report);
-  const first = problems[0];
-  return {
-    ...report, problems, usable: !problems.some((p) => p.severity === 'blocker'),
-    firstToFix: first ? { code: first.code, text: first.text } : { code: 'ready', text: 'nothing: ready' },
-  };
+  return { ...report, ...verdict(problemsOf(report)) };
 }
 
 /** With none of the tables where expected: a prefix under which all four are there. */
@@ -199,23 +183,20 @@ function problemsOf(r: Omit<AcgFakaReport, 'problems' | 'usable' | 'firstToFix'>
         : `no payment method can be verified: order-doctor speaks EPay only, and the open methods use ${open.map((c) => c.handler).filter((v, i, a) => a.indexOf(v) === i).join(', ') || 'nothing'}`,
     });
   }
-  if (r.grants.known && (r.grants.missingSelect.length || r.grants.missingUpdate.length)) {
-    out.push({
-      code: 'grants', severity: r.grants.roles ? 'warning' : 'blocker',
-      text: `this database user lacks ${[...r.grants.missingSelect, ...r.grants.missingUpdate].join('; ')}${r.grants.roles ? ' (unless a role grants it: roles are not expanded)' : ''}: GRANT them to the user order-doctor connects as`,
-    });
-  }
+  const grants = grantsProblem(r.grants);
+  if (grants) out.push(grants);
   if (!r.server.skipLocked) {
     out.push({ code: 'skip_locked', severity: 'warning', text: `${r.server.version} has no FOR UPDATE SKIP LOCKED (MariaDB >= 10.6, MySQL >= 8.0.1): card claims wait for a racing delivery instead of skipping its cards; still exactly once` });
   }
-  if (r.clock.suspicious) out.push({ code: 'timezone', severity: 'warning', text: r.clock.notes[0] ?? 'SHOP_TIMEZONE is probably wrong' });
+  const clock = clockProblem(r.clock);
+  if (clock) out.push(clock);
   for (const c of open.filter((x) => x.status === 'unsupported' && (x.recentUnpaid ?? 0) > 0)) {
     out.push({ code: 'channel_unverifiable', severity: 'warning', text: `${c.handler} (#${c.id} ${c.name}) is a plugin order-doctor cannot ask: its unpaid orders become tickets when a buyer checks them (${c.recentUnpaid} in ${r.horizonHours} h)` });
   }
   for (const c of open.filter((x) => x.paidNeverIssues)) {
     out.push({ code: 'channel_unverifiable', severity: 'warning', text: `${c.handler} (#${c.id} ${c.name}) answers unsigned (EPAY_VERSION=v1): under EPAY_V1_TRUST=reject a paid claim never issues a key` });
   }
-  const absent = r.indexes.filter((i) => !i.present);
-  if (absent.length) out.push({ code: 'indexes', severity: 'advice', text: `optional: ${absent.map((i) => i.create).join(' ')}` });
+  const indexes = indexesProblem(r.indexes);
+  if (indexes) out.push(indexes);
   return out;
 }

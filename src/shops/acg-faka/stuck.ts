@@ -17,8 +17,8 @@
  * paid); a buyer who checks one gets PAYMENT_UNVERIFIABLE and a ticket.
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { settings } from '../../db/schema.ts';
 import type { StuckBatch, StuckOrder, StuckQuery } from '../port.ts';
+import { readCursor, writeCursor } from '../cursor.ts';
 import { fromShopTime, toShopTime } from '../local-time.ts';
 import type { AcgFakaContext } from './context.ts';
 import { channelOfHandle, isAutomatic } from './map.ts';
@@ -26,24 +26,6 @@ import { CARD, DELIVERY, ORDER } from './tables.ts';
 
 /** Orders read per statement while walking. */
 const PAGE = 2000;
-
-interface Cursor { lastId: number }
-
-const cursorKey = (ctx: AcgFakaContext) => `shop-cursor:${ctx.identity}`;
-
-async function readCursor(ctx: AcgFakaContext): Promise<Cursor | null> {
-  const [row] = await ctx.own.db.select().from(settings).where(eq(settings.key, cursorKey(ctx))).limit(1);
-  return (row?.value as Cursor | undefined) ?? null;
-}
-
-/** Moves the cursor forward only: racing sweepers may both have walked the same orders. */
-async function writeCursor(ctx: AcgFakaContext, lastId: number): Promise<void> {
-  await ctx.own.db.insert(settings).values({ key: cursorKey(ctx), value: { lastId } })
-    .onConflictDoUpdate({
-      target: settings.key,
-      set: { value: sql`case when (${settings.value}->>'lastId')::bigint >= ${lastId} then ${settings.value} else excluded.value end` },
-    });
-}
 
 /** The id just before the first order created after `horizon` (on acg-faka's create_time index). */
 async function idBefore(ctx: AcgFakaContext, horizon: string): Promise<number> {
@@ -60,9 +42,9 @@ export async function findAcgFakaStuck(ctx: AcgFakaContext, q: StuckQuery): Prom
   const horizon = toShopTime(new Date(q.now.getTime() - q.horizonMs), ctx.zone);
   // an order younger than this may still be on its way through acg-faka's own notify handling
   const ripe = toShopTime(new Date(q.now.getTime() - ctx.autoWindowMs), ctx.zone);
-  const cursor = await readCursor(ctx);
+  const cursor = (await readCursor(ctx)) ?? -1;
   const start = await idBefore(ctx, horizon);
-  const after = Math.max(cursor?.lastId ?? -1, start);
+  const after = Math.max(cursor, start);
   const found: StuckOrder[] = [];
   let last = after;
   walk: for (;;) {
@@ -94,7 +76,7 @@ export async function findAcgFakaStuck(ctx: AcgFakaContext, q: StuckQuery): Prom
   return {
     orders: found,
     done: async () => {
-      if (!q.dryRun && moved > (cursor?.lastId ?? -1)) await writeCursor(ctx, moved);
+      if (!q.dryRun && moved > cursor) await writeCursor(ctx, moved);
     },
   };
 }

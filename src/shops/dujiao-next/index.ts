@@ -12,7 +12,7 @@ import postgres, { type Sql } from 'postgres';
 import type { ShopConfig } from '../../config.ts';
 import { digestsEqual } from '../../crypto/secret-box.ts';
 import type { ShopOpenDeps, ShopPort } from '../port.ts';
-import { ShopNotAsExpectedError, ShopUnreachableError } from '../errors.ts';
+import { checkOpened } from '../errors.ts';
 import type { DujiaoNextContext } from './context.ts';
 import { findByContact, findByNumber, findByOrderNo, load } from './find.ts';
 import { autoTargets, payloadKeys, SECRET, type DujiaoNextOrder } from './map.ts';
@@ -41,19 +41,10 @@ export async function serverVersion(sql: Sql): Promise<string> {
 
 export async function openDujiaoNextShop(cfg: DujiaoNextConfig, deps: ShopOpenDeps): Promise<ShopPort> {
   const sql = shopSql(cfg.databaseUrl);
-  let version: string;
-  let gaps: string[];
-  try {
-    version = await serverVersion(sql);
-    gaps = schemaGaps(await readSchema(sql));
-  } catch (err) {
-    await sql.end({ timeout: 1 }).catch(() => {});
-    throw new ShopUnreachableError(cfg.databaseUrl, err);
-  }
-  if (gaps.length) {
-    await sql.end({ timeout: 1 }).catch(() => {});
-    throw new ShopNotAsExpectedError(cfg.databaseUrl, gaps, 'dujiao-next');
-  }
+  const version = await checkOpened(cfg.databaseUrl, 'dujiao-next', () => sql.end({ timeout: 1 }), async () => ({
+    facts: await serverVersion(sql),
+    gaps: schemaGaps(await readSchema(sql)),
+  }));
   const u = new URL(cfg.databaseUrl);
   const ctx: DujiaoNextContext = {
     db: drizzle({ client: sql }), sql, box: deps.box, now: deps.now,

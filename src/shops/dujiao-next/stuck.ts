@@ -12,8 +12,8 @@
  * they were paid, and every abandoned cart would become a ticket).
  */
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { settings } from '../../db/schema.ts';
 import type { StuckBatch, StuckOrder, StuckQuery } from '../port.ts';
+import { readCursor, writeCursor } from '../cursor.ts';
 import type { DujiaoNextContext } from './context.ts';
 import { channelOf, skuOf } from './map.ts';
 import { orderItems, orders, STATUS } from './tables.ts';
@@ -22,23 +22,6 @@ import { orderItems, orders, STATUS } from './tables.ts';
 const PAGE = 1000;
 const PAID: readonly string[] = [STATUS.PAID, STATUS.FULFILLING, STATUS.PARTIALLY_DELIVERED];
 const UNPAID: readonly string[] = [STATUS.PENDING_PAYMENT, STATUS.CANCELED];
-
-const cursorKey = (ctx: DujiaoNextContext) => `shop-cursor:${ctx.identity}`;
-
-async function readCursor(ctx: DujiaoNextContext): Promise<number | null> {
-  const [row] = await ctx.own.db.select().from(settings).where(eq(settings.key, cursorKey(ctx))).limit(1);
-  const v = row?.value as { lastId?: number } | undefined;
-  return typeof v?.lastId === 'number' ? v.lastId : null;
-}
-
-/** Moves the cursor forward only: racing sweepers may both have walked the same orders. */
-async function writeCursor(ctx: DujiaoNextContext, lastId: number): Promise<void> {
-  await ctx.own.db.insert(settings).values({ key: cursorKey(ctx), value: { lastId } })
-    .onConflictDoUpdate({
-      target: settings.key,
-      set: { value: sql`case when (${settings.value}->>'lastId')::bigint >= ${lastId} then ${settings.value} else excluded.value end` },
-    });
-}
 
 /** The last order id created at or before `since` (0: none). */
 async function idBefore(ctx: DujiaoNextContext, since: Date): Promise<number> {

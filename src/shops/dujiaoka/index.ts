@@ -19,7 +19,7 @@ import { countDujiaokaStuck, findDujiaokaStuck } from './stuck.ts';
 import { dujiaokaChannels } from './channels.ts';
 import { dujiaokaInStock } from './stock.ts';
 import { STATUS, TYPE } from './tables.ts';
-import { ShopNotAsExpectedError, ShopUnreachableError } from '../errors.ts';
+import { checkOpened } from '../errors.ts';
 import { readSchema, schemaGaps } from './schema-check.ts';
 
 type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
@@ -53,19 +53,10 @@ export function startNotes(server: ServerFacts, prefix: string): string[] {
 
 export async function openDujiaokaShop(cfg: DujiaokaConfig, deps: OpenDeps): Promise<ShopPort> {
   const pool = shopPool(cfg.databaseUrl);
-  let server: ServerFacts;
-  let gaps: string[];
-  try {
-    server = await serverFacts(pool, cfg.tablePrefix);
-    gaps = schemaGaps(await readSchema(pool, dujiaokaTables(cfg.tablePrefix)));
-  } catch (err) {
-    await pool.end().catch(() => {});
-    throw new ShopUnreachableError(cfg.databaseUrl, err);
-  }
-  if (gaps.length) {
-    await pool.end().catch(() => {});
-    throw new ShopNotAsExpectedError(cfg.databaseUrl, gaps);
-  }
+  const server = await checkOpened(cfg.databaseUrl, 'dujiaoka', () => pool.end(), async () => ({
+    facts: await serverFacts(pool, cfg.tablePrefix),
+    gaps: schemaGaps(await readSchema(pool, dujiaokaTables(cfg.tablePrefix))),
+  }));
   const u = new URL(cfg.databaseUrl);
   const ctx: DujiaokaContext = {
     db: drizzle({ client: pool }), pool, t: dujiaokaTables(cfg.tablePrefix), prefix: cfg.tablePrefix, zone: cfg.timezone, box: deps.box, now: deps.now,

@@ -14,7 +14,6 @@ import { q } from './schema-check.ts';
 import type { Config, ShopConfig } from '../../config.ts';
 import type { Channel } from '../../domain/verdicts.ts';
 import { fromShopTime, toShopTime } from '../local-time.ts';
-import { ShopUnreachableError } from '../errors.ts';
 import type { ShopChannel } from '../port.ts';
 import { dujiaokaChannels } from './channels.ts';
 import type { DujiaokaContext } from './context.ts';
@@ -23,8 +22,11 @@ import { idBefore } from './stuck.ts';
 import { readSchema, TABLES, type TableName } from './schema-check.ts';
 import { readClock, type ClockReport } from './clock-check.ts';
 import { readGrants, type GrantReport } from './grants.ts';
+import {
+  clockProblem, grantsProblem, indexesProblem, readServer, tick, verdict, type IndexReport, type Problem, type ProblemCode, type Verdict,
+} from '../mysql/inspect.ts';
 
-export type { ClockReport, GrantReport };
+export type { ClockReport, GrantReport, IndexReport, Problem, ProblemCode };
 import { dujiaokaTables, STATUS, type DujiaokaTables } from './tables.ts';
 
 type DujiaokaConfig = Extract<ShopConfig, { kind: 'dujiaoka' }>;
@@ -82,25 +84,7 @@ export interface ChannelReport {
   recentUnpaid: number | null;
 }
 
-export interface IndexReport {
-  /** `orders.trade_no`, `carmis (goods_id, status)`, `orders.order_sn` */
-  name: string;
-  present: boolean;
-  /** what it buys, and what happens without it */
-  why: string;
-  create: string;
-}
-
-export type ProblemCode = 'schema' | 'no_verifiable_channel' | 'grants' | 'skip_locked' | 'timezone' | 'channel_unverifiable' | 'indexes';
-
-export interface Problem {
-  code: ProblemCode;
-  /** blocker: the shop is not usable; warning: usable, with a gap; advice: optional */
-  severity: 'blocker' | 'warning' | 'advice';
-  text: string;
-}
-
-export interface DujiaokaReport {
+export interface DujiaokaReport extends Verdict {
   shop: 'dujiaoka';
   database: { host: string; port: number; name: string; tablePrefix: string };
   server: { version: string; skipLocked: boolean; withoutSkipLocked: string | null };
@@ -119,10 +103,6 @@ export interface DujiaokaReport {
   indexes: IndexReport[];
   clock: ClockReport;
   grants: GrantReport;
-  /** every finding, most important first */
-  problems: Problem[];
-  usable: boolean;
-  firstToFix: { code: ProblemCode | 'ready'; text: string };
 }
 
 /** Above this many estimated rows a table is not counted exactly. */
@@ -131,20 +111,11 @@ const HOUR = 3_600_000;
 
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const tick = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 export async function inspectDujiaoka(pool: Pool, cfg: InspectConfig, deps: InspectDeps): Promise<DujiaokaReport> {
   const url = new URL(cfg.shop.databaseUrl);
   const t = dujiaokaTables(cfg.shop.tablePrefix);
-  let version: string;
-  let dbName: string;
-  try {
-    const [row] = await q<{ v: string; d: string | null }>(pool, 'select version() as v, database() as d');
-    version = row!.v;
-    dbName = row!.d ?? decodeURIComponent(url.pathname.slice(1));
-  } catch (err) {
-    throw new ShopUnreachableError(cfg.shop.databaseUrl, err);
-  }
+  const { version, dbName } = await readServer(pool, cfg.shop.databaseUrl);
   const skipLocked = supportsSkipLocked(version);
   const grants = await readGrants(pool, dbName, t);
   const tables = await readTables(pool, t);
@@ -196,15 +167,7 @@ export async function inspectDujiaoka(pool: Pool, cfg: InspectConfig, deps: Insp
     tables, suggestedPrefix, recentOrders, horizonHours: Math.round(cfg.horizonMs / HOUR), unsoldKeys: stock.unsold,
     goodsOutOfStock: stock.outOfStock, stockNote: stock.note, channels, indexes, clock, grants,
   };
-  const problems = problemsOf(report, cfg);
-  const blocker = problems.find((p) => p.severity === 'blocker');
-  const first = problems[0];
-  return {
-    ...report,
-    problems,
-    usable: !blocker,
-    firstToFix: first ? { code: first.code, text: first.text } : { code: 'ready', text: 'nothing: ready' },
-  };
+  return { ...report, ...verdict(problemsOf(report, cfg)) };
 }
 
 async function readTables(pool: Pool, t: DujiaokaTables): Promise<TableReport[]> {
@@ -357,17 +320,13 @@ function problemsOf(r: Omit<DujiaokaReport, 'problems' | 'usable' | 'firstToFix'
           : `no channel can be verified: order-doctor does not speak ${open.map((c) => c.handler).filter(unique).join(', ')}`,
     });
   }
-  if (r.grants.known && (r.grants.missingSelect.length || r.grants.missingUpdate.length)) {
-    const list = [...r.grants.missingSelect, ...r.grants.missingUpdate];
-    out.push({
-      code: 'grants', severity: r.grants.roles ? 'warning' : 'blocker',
-      text: `this database user lacks ${list.join('; ')}${r.grants.roles ? ' (unless a role grants it: roles are not expanded)' : ''}: GRANT them to the user order-doctor connects as`,
-    });
-  }
+  const grants = grantsProblem(r.grants);
+  if (grants) out.push(grants);
   if (!r.server.skipLocked) {
     out.push({ code: 'skip_locked', severity: 'warning', text: `${r.server.version} has no FOR UPDATE SKIP LOCKED (MariaDB >= 10.6, MySQL >= 8.0.1): ${r.server.withoutSkipLocked}` });
   }
-  if (r.clock.suspicious) out.push({ code: 'timezone', severity: 'warning', text: r.clock.notes[0] ?? 'SHOP_TIMEZONE is probably wrong' });
+  const clock = clockProblem(r.clock);
+  if (clock) out.push(clock);
   for (const c of open.filter((x) => x.status === 'no_credentials')) {
     out.push({
       code: 'channel_unverifiable', severity: 'warning',
@@ -380,10 +339,8 @@ function problemsOf(r: Omit<DujiaokaReport, 'problems' | 'usable' | 'firstToFix'
       text: `${c.handler} (#${c.id} ${c.name}) answers unsigned (EPay V1): under EPAY_V1_TRUST=reject a paid claim never issues a key (EPay V2 settings, EPAY_*, are signed)`,
     });
   }
-  const absent = r.indexes.filter((i) => !i.present);
-  if (absent.length) {
-    out.push({ code: 'indexes', severity: 'advice', text: `optional: ${absent.map((i) => i.create).join(' ')}` });
-  }
+  const indexes = indexesProblem(r.indexes);
+  if (indexes) out.push(indexes);
   return out;
 }
 

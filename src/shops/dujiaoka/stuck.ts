@@ -19,8 +19,8 @@
  * they were paid); a buyer who checks one gets PAYMENT_UNVERIFIABLE and a ticket.
  */
 import { and, asc, eq, gt, gte, sql } from 'drizzle-orm';
-import { settings } from '../../db/schema.ts';
 import type { StuckBatch, StuckOrder, StuckQuery } from '../port.ts';
+import { readCursor, writeCursor } from '../cursor.ts';
 import { fromShopTime, toShopTime } from '../local-time.ts';
 import type { DujiaokaContext } from './context.ts';
 import { channelOfHandler } from './map.ts';
@@ -28,24 +28,6 @@ import { STATUS, TYPE } from './tables.ts';
 
 /** Orders read per statement while walking. */
 const PAGE = 2000;
-
-interface Cursor { lastId: number }
-
-const cursorKey = (ctx: DujiaokaContext) => `shop-cursor:${ctx.identity}`;
-
-async function readCursor(ctx: DujiaokaContext): Promise<Cursor | null> {
-  const [row] = await ctx.own.db.select().from(settings).where(eq(settings.key, cursorKey(ctx))).limit(1);
-  return (row?.value as Cursor | undefined) ?? null;
-}
-
-/** Moves the cursor forward only: racing sweepers may both have walked the same orders. */
-async function writeCursor(ctx: DujiaokaContext, lastId: number): Promise<void> {
-  await ctx.own.db.insert(settings).values({ key: cursorKey(ctx), value: { lastId } })
-    .onConflictDoUpdate({
-      target: settings.key,
-      set: { value: sql`case when (${settings.value}->>'lastId')::bigint >= ${lastId} then ${settings.value} else excluded.value end` },
-    });
-}
 
 /** The id just before the first order created after `since` (binary search on the primary key). */
 export async function idBefore(ctx: DujiaokaContext, since: Date): Promise<number> {
@@ -80,8 +62,7 @@ export async function findDujiaokaStuck(ctx: DujiaokaContext, q: StuckQuery): Pr
   const horizon = toShopTime(horizonStart, ctx.zone);
   // an order younger than this may still be on its way through dujiaoka's own notify handling
   const ripe = toShopTime(new Date(q.now.getTime() - ctx.autoWindowMs), ctx.zone);
-  const cursor = await readCursor(ctx);
-  let after = cursor?.lastId ?? -1;
+  let after = (await readCursor(ctx)) ?? -1;
   if (after < 0 || (await createdAtOf(ctx, after)) < horizon) {
     after = Math.max(after, await idBefore(ctx, horizonStart));
   }

@@ -4,54 +4,31 @@
  * test picks another), row builders that write the way acg-faka does (times in the shop's local wall
  * clock, 18-digit trade numbers), and the sandbox playing each order's EPay answer over the real
  * protocol. acg-faka keeps its plugins' credentials out of reach, so the gateways are order-doctor's
- * own settings (SHOP_GATEWAYS=config), the sandbox's here. The answer book, the server and the zone
- * are the dujiaoka suites' (one MariaDB, one sandbox world per suite).
+ * own settings (SHOP_GATEWAYS=config), the sandbox's here. The harness, the answer book, the server
+ * and the zone are every MySQL shop's suites' (../support/: one MariaDB, one sandbox world per suite).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
-import mysql from 'mysql2/promise';
-import { loadConfig, type Env } from '../../../src/config.ts';
+import type { Env } from '../../../src/config.ts';
 import { newMasterKey } from '../../../src/crypto/secret-box.ts';
 import type { Database } from '../../../src/db/client.ts';
-import { truncateAll } from '../../../src/db/migrate.ts';
-import { createServices, type Services } from '../../../src/services.ts';
-import { listenSandbox, type SandboxListener } from '../../../src/sandbox/listener.ts';
 import { sandboxGatewayEnv } from '../../../src/sandbox/credentials.ts';
-import { testDatabase, type TestDatabase } from '../../support/db.ts';
-import { AnswerBook, local, MARIADB, SERVER_URL, ZONE } from '../dujiaoka/support.ts';
+import { testDatabase } from '../../support/db.ts';
+import { AnswerBook, emptyShop, shopHarness, suiteOf, type Harness as ShopHarness, type ShopKind } from '../support/harness.ts';
+import { freshDatabase, local, MARIADB, rows, SERVER_URL, ZONE, type MySqlTestDatabase } from '../support/mysql.ts';
 
-export { AnswerBook, local, MARIADB, SERVER_URL, ZONE };
+export { AnswerBook, emptyShop, local, MARIADB, rows, SERVER_URL, ZONE };
 
 const DDL = readFileSync(new URL('../../../fixtures/acg-faka/schema.sql', import.meta.url), 'utf8');
 
-export interface TestShop {
-  url: string;
+export interface TestShop extends MySqlTestDatabase {
   prefix: string;
-  pool: mysql.Pool;
   /** `acg_order` for `order`: the table's name under this shop's prefix, quoted */
   t(name: 'order' | 'card' | 'commodity' | 'pay'): string;
-  drop(): Promise<void>;
 }
 
 export async function freshShop(prefix = 'acg_'): Promise<TestShop> {
-  const name = `od_af_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = await mysql.createConnection({ uri: SERVER_URL, multipleStatements: true });
-  await admin.query(`create database ${name} character set utf8mb4`);
-  await admin.query(`use ${name}; ${DDL.replaceAll('__PREFIX__', prefix)}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const pool = mysql.createPool({ uri: url.toString(), dateStrings: true, connectionLimit: 4 });
-  return {
-    url: url.toString(), prefix, pool,
-    t: (table) => `\`${prefix}${table}\``,
-    async drop() {
-      await pool.end();
-      const a = await mysql.createConnection({ uri: SERVER_URL });
-      await a.query(`drop database if exists ${name}`);
-      await a.end();
-    },
-  };
+  const db = await freshDatabase('od_af', DDL.replaceAll('__PREFIX__', prefix));
+  return { ...db, prefix, t: (table) => `\`${prefix}${table}\`` };
 }
 
 /** The shop's payment methods: its balance, two EPay types, and a plugin order-doctor does not speak. */
@@ -132,11 +109,6 @@ export async function insertOrder(shop: TestShop, o: OrderSpec): Promise<number>
   return (res as { insertId: number }).insertId;
 }
 
-export async function rows(shop: TestShop, q: string, args: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const [r] = await shop.pool.query(q, args);
-  return r as Record<string, unknown>[];
-}
-
 export async function orderRow(shop: TestShop, tradeNo: string): Promise<Record<string, unknown>> {
   return (await rows(shop, `select * from ${shop.t('order')} where trade_no = ?`, [tradeNo]))[0]!;
 }
@@ -162,60 +134,21 @@ export function shopEnv(shop: TestShop, sandboxUrl: string): Env {
   };
 }
 
-export interface Harness {
-  shop: TestShop;
-  book: AnswerBook;
-  sandbox: SandboxListener;
-  services(env?: Env, opts?: { now?: () => Date }): Promise<Services>;
-  close(): Promise<void>;
-}
+export type Harness = ShopHarness<TestShop>;
+
+/** acg-faka as the harness builds it, under the table prefix `prefix`: its payment methods, the sandbox as its gateways. */
+const acgFaka = (prefix?: string): ShopKind<TestShop> => ({
+  fresh: () => freshShop(prefix),
+  reset: resetShop,
+  seed: (shop) => insertPays(shop),
+  env: shopEnv,
+});
 
 export async function harness(database: Database, clock: () => Date, opts: { prefix?: string } = {}): Promise<Harness> {
-  const shop = await freshShop(opts.prefix);
-  const book = new AnswerBook();
-  const sandbox = await listenSandbox({ world: book, now: clock, latencyMs: 0 });
-  await insertPays(shop);
-  const built: Services[] = [];
-  return {
-    shop, book, sandbox,
-    async services(env: Env = {}, o = {}) {
-      await truncateAll(database);
-      const config = loadConfig({ ...shopEnv(shop, sandbox.baseUrl), ...env });
-      const svc = await createServices(config, { database, migrated: true, now: o.now ?? clock });
-      built.push(svc);
-      return svc;
-    },
-    async close() {
-      for (const s of built) await s.close().catch(() => {});
-      await sandbox.close();
-      await shop.drop();
-    },
-  };
+  return shopHarness(acgFaka(opts.prefix), database, clock);
 }
 
 /** A suite's shop beside our own test database, made before the suite's tests and dropped after them. */
 export function suiteHarness(clock: () => Date, opts: { prefix?: string } = {}): { readonly h: Harness } {
-  let tdb: TestDatabase | undefined;
-  let h: Harness | undefined;
-  beforeAll(async () => {
-    tdb = await testDatabase();
-    h = await harness(tdb.database, clock, opts);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
-  return {
-    get h() {
-      if (!h) throw new Error('the harness is made in beforeAll');
-      return h;
-    },
-  };
-}
-
-/** An empty shop again, with its payment methods, and no gateway answers. */
-export async function emptyShop(h: Harness): Promise<void> {
-  await resetShop(h.shop);
-  await insertPays(h.shop);
-  h.book.clear();
+  return suiteOf(testDatabase, (database) => harness(database, clock, opts));
 }

@@ -6,11 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { runSweep, type SweepItem } from '../../../src/jobs/sweep.ts';
+import { runSweep } from '../../../src/jobs/sweep.ts';
 import { mailOutbox, settings, sweepQueue } from '../../../src/db/schema.ts';
 import type { Services } from '../../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../../support/db.ts';
 import { movableClock } from '../../jobs/support.ts';
+import { sweepOnce } from '../support/sweep.ts';
 import { harness, insertCards, insertCommodity, insertOrder, MARIADB, orderRow, PAY, rows, type Harness, type OrderSpec } from './support.ts';
 
 const START = new Date('2026-11-22T10:00:00+08:00');
@@ -25,11 +26,7 @@ describe.skipIf(!MARIADB)('acg-faka: the sweep (table prefix shop_)', () => {
   let tdb: TestDatabase;
   let h: Harness;
   let svc: Services;
-  const sweep = async () => {
-    const items: SweepItem[] = [];
-    const summary = await runSweep(svc, { sweeperId: 'test', log: () => {}, onResult: (i) => items.push(i) });
-    return { summary, byOrder: Object.fromEntries(items.map((i) => [i.orderNo, i.result ? `${i.result.verdict}/${i.result.action}` : `error: ${i.error}`])) };
-  };
+  const sweep = () => sweepOnce(svc);
 
   beforeAll(async () => {
     tdb = await testDatabase();

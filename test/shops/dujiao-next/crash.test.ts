@@ -1,6 +1,6 @@
 /**
  * A delivery into dujiao-next spans two databases: the shop's Postgres commit, then order-doctor's
- * own. A real process (the shop-independent test/shops/dujiaoka/crash-child.ts, configured for
+ * own. A real process (the shop-independent ../support/crash-child.ts, configured for
  * dujiao-next) is killed by SIGKILL at each point in between, and recovery (engine/recover.ts,
  * asking this adapter's `landed`) must leave nothing lost, nothing twice:
  * - A, the journal entry committed and the shop's transaction not: the shop rolls back, recovery
@@ -10,22 +10,13 @@
  * - a recovery meeting a delivery in flight waits for the shop's row lock, whichever way it ends.
  * The order is a split one (two children), so a partial landing would show.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
-import type { Env } from '../../../src/config.ts';
-import { auditLog, diagnoses, mailOutbox, shopDeliveries } from '../../../src/db/schema.ts';
+import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../src/engine/diagnose.ts';
-import { recoverDeliveries } from '../../../src/engine/recover.ts';
 import { runSweep } from '../../../src/jobs/sweep.ts';
 import type { Services } from '../../../src/services.ts';
-import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../../support/db.ts';
 import { movableClock } from '../../jobs/support.ts';
-import { emptyShop, harness, insertOrder, insertSecrets, PG, rows, type Harness } from './support.ts';
-
-const RUN_TS = fileURLToPath(new URL('../../../bin/run-ts.js', import.meta.url));
-const CHILD = fileURLToPath(new URL('../dujiaoka/crash-child.ts', import.meta.url));
+import { crashChild, crashSuite, killedAt as childKilledAt, ourRows, recoverNow as recover, recoveryWaits as waits, type Kill } from '../support/crash.ts';
+import { emptyShop, harness, insertOrder, insertSecrets, PG, rows } from './support.ts';
 
 const START = new Date('2026-11-22T10:00:00+08:00');
 const clock = movableClock(START);
@@ -35,27 +26,13 @@ const GW = 'DNPCRASH000001';
 const SECRET = '8462';
 const TRADE = '2026112222001400000042';
 
-type Kill = 'prepared' | 'shop_committed' | 'hold';
-
 describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours', () => {
-  let tdb: TestDatabase;
-  let h: Harness;
+  const suite = crashSuite((database) => harness(database, clock.now));
   let svc: Services | undefined;
-  let env: Env;
-
-  beforeAll(async () => {
-    tdb = await freshPostgres(POSTGRES_URL!, 10);
-    h = await harness(tdb.database, clock.now);
-    env = h.env({ CHECKER_TIMEOUT_MS: '15000', SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'shop@example.com', PUBLIC_URL: 'https://shop.example.com/check' });
-  }, 60_000);
-  afterAll(async () => {
-    await svc?.close();
-    await h?.close();
-    await tdb?.drop();
-  });
 
   /** A paid split order whose fulfilment failed (or a lost callback: pending), keys for it; our database empty. */
   async function stuckOrder(status: 'paid' | 'pending_payment'): Promise<Services> {
+    const { h } = suite;
     clock.set(START);
     await svc?.close();
     await emptyShop(h);
@@ -67,40 +44,19 @@ describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours',
       payments: [{ channel: 'alipay', status: status === 'paid' ? 'success' : 'pending', gatewayOrderNo: GW, providerRef: status === 'paid' ? TRADE : '' }],
     });
     h.book.set(GW, 'alipay', 15000, { state: 'paid', amountCents: 15000, paidAt: ago(29).toISOString(), tradeNo: TRADE });
-    svc = await h.services(env); // empties order-doctor's database
+    svc = await h.services(suite.env); // empties order-doctor's database
     return svc;
   }
 
-  function child(at: Kill, opts: { actor?: 'sweep' | 'customer' } = {}) {
-    const proc = spawn(process.execPath, [RUN_TS, CHILD], {
-      env: {
-        PATH: process.env.PATH, ...env, DATABASE_URL: tdb.url, CRASH_AT: at, CRASH_NOW: clock.now().toISOString(),
-        CRASH_ORDER: ORDER, CRASH_ACTOR: opts.actor ?? 'sweep', CRASH_SECRET: SECRET,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d) => { out += String(d); });
-    proc.stderr.on('data', (d) => { out += String(d); });
-    const exited = new Promise<NodeJS.Signals | number | null>((r) => proc.on('exit', (code, signal) => r(signal ?? code)));
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 300 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-      if (!re.test(out)) throw new Error(`child never printed ${re}: ${out}`);
-    };
-    return { proc, exited, output: () => out, waitFor };
-  }
-
-  async function killedAt(at: 'prepared' | 'shop_committed', opts: { actor?: 'sweep' | 'customer' } = {}): Promise<void> {
-    const c = child(at, opts);
-    c.proc.stdin.end();
-    expect(await c.exited, c.output()).toBe('SIGKILL');
-  }
+  const run = (opts: { actor?: 'sweep' | 'customer' } = {}) => suite.run(ORDER, clock.now(), { actor: opts.actor, secret: SECRET });
+  const child = (at: Kill) => crashChild(at, run());
+  const killedAt = (at: 'prepared' | 'shop_committed', opts: { actor?: 'sweep' | 'customer' } = {}) => childKilledAt(at, run(opts));
 
   const shopRows = async () => ({
-    orders: await rows(h.shop, 'select order_no, status from orders order by id'),
-    fulfillments: await rows(h.shop, 'select o.order_no, f.payload from fulfillments f join orders o on o.id = f.order_id order by o.id'),
-    used: (await rows<{ secret: string }>(h.shop, "select secret from card_secrets where status = 'used' order by id")).map((r) => r.secret),
-    payment: await rows(h.shop, 'select status, provider_ref from payments'),
+    orders: await rows(suite.h.shop, 'select order_no, status from orders order by id'),
+    fulfillments: await rows(suite.h.shop, 'select o.order_no, f.payload from fulfillments f join orders o on o.id = f.order_id order by o.id'),
+    used: (await rows<{ secret: string }>(suite.h.shop, "select secret from card_secrets where status = 'used' order by id")).map((r) => r.secret),
+    payment: await rows(suite.h.shop, 'select status, provider_ref from payments'),
   });
   const untouched = (status: 'paid' | 'pending_payment') => ({
     orders: [{ order_no: ORDER, status }, { order_no: `${ORDER}-01`, status }, { order_no: `${ORDER}-02`, status }],
@@ -113,11 +69,7 @@ describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours',
     used: ['CRASH-KEY-7', 'CRASH-KEY-9'],
     payment: [{ status: 'success', provider_ref: TRADE }],
   };
-  const journal = () => svc!.database.db.select().from(shopDeliveries).orderBy(asc(shopDeliveries.preparedAt), asc(shopDeliveries.id));
-  const audits = (action: string) => svc!.database.db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(asc(auditLog.id));
-  const diagnosisRows = () => svc!.database.db.select().from(diagnoses).where(eq(diagnoses.orderNo, ORDER));
-  const mail = () => svc!.database.db.select().from(mailOutbox);
-  const recover = (s: Services) => recoverDeliveries(s, { graceMs: 0, log: () => {} });
+  const { journal, audits, diagnosisRows, mail } = ourRows(() => svc!, ORDER);
 
   it.each([['paid', 'sweep'], ['pending_payment', 'customer']] as const)(
     'kill point A (%s, %s): the shop rolled back, recovery records it rolled back, the next check delivers once',
@@ -181,11 +133,7 @@ describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours',
     const s = await stuckOrder('paid');
     const c = child('hold');
     await c.waitFor(/^prepared /m);
-    clock.advance(60_000);
-    let settled = false;
-    const recovery = recover(s).finally(() => { settled = true; });
-    await new Promise((r) => setTimeout(r, 700));
-    expect(settled).toBe(false);
+    const { recovery } = await waits(s, clock, journal);
     c.proc.kill('SIGKILL');
     expect(await c.exited).toBe('SIGKILL');
     expect(await recovery).toEqual({ recovered: 0, rolledBack: 1, failed: 0 });
@@ -197,9 +145,7 @@ describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours',
     const s = await stuckOrder('paid');
     const c = child('hold');
     await c.waitFor(/^prepared /m);
-    clock.advance(60_000);
-    const recovery = recover(s);
-    await new Promise((r) => setTimeout(r, 700));
+    const { recovery } = await waits(s, clock, journal);
     c.proc.stdin.end('go\n');
     expect(await c.exited, c.output()).toBe(0);
     expect(c.output()).toContain('done PAID_NOT_DELIVERED reissued');

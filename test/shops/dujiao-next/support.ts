@@ -9,19 +9,15 @@
  * missing Postgres fails the run instead (test/support/requires.ts).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
 import postgres from 'postgres';
-import { loadConfig, type Env } from '../../../src/config.ts';
 import { newMasterKey } from '../../../src/crypto/secret-box.ts';
 import type { Database } from '../../../src/db/client.ts';
-import { truncateAll } from '../../../src/db/migrate.ts';
 import { freshPostgres, type TestDatabase } from '../../support/db.ts';
 import { POSTGRES_URL, requires } from '../../support/requires.ts';
-import { createServices, type Services } from '../../../src/services.ts';
-import { listenSandbox, type SandboxListener } from '../../../src/sandbox/listener.ts';
 import { sandboxGatewayEnv } from '../../../src/sandbox/credentials.ts';
-import type { GatewayAnswer, SandboxTrade, SandboxWorld } from '../../../src/sandbox/types.ts';
-import type { Channel } from '../../../src/domain/verdicts.ts';
+import { emptyShop, shopHarness, suiteOf, type Harness as ShopHarness, type ShopKind } from '../support/harness.ts';
+
+export { emptyShop };
 
 /** Whether Postgres is up; a missing one fails the run under CI=true (money tests must not skip silently). */
 export const PG = await requires('postgres');
@@ -134,89 +130,26 @@ export async function rows<T = Record<string, unknown>>(shop: TestShop, q: strin
   return (await shop.sql.unsafe(q, args as never[])) as unknown as T[];
 }
 
-/** What each payment attempt's gateway will answer (by its gateway_order_no), played by the sandbox over the real protocols. */
-export class AnswerBook implements SandboxWorld {
-  private trades = new Map<string, SandboxTrade>();
-  set(gatewayOrderNo: string, channel: Channel, totalCents: number, answer: GatewayAnswer, createdAt = new Date()): void {
-    this.trades.set(gatewayOrderNo, { orderNo: gatewayOrderNo, channel, subject: gatewayOrderNo, totalCents, createdAt: createdAt.toISOString(), answer });
-  }
-  clear(): void {
-    this.trades.clear();
-  }
-  async findTrade(channel: Channel, ref: { orderNo: string } | { tradeNo: string }): Promise<SandboxTrade | null> {
-    const t = 'orderNo' in ref ? this.trades.get(ref.orderNo) : [...this.trades.values()].find((x) => x.answer.tradeNo === ref.tradeNo);
-    return t && t.channel === channel ? t : null;
-  }
-  async findSupplierOrder() {
-    return null;
-  }
-}
-
-export interface Harness {
-  shop: TestShop;
-  book: AnswerBook;
-  sandbox: SandboxListener;
-  /** the environment that configures order-doctor on this shop (also for a child process) */
-  env(extra?: Env): Env;
-  services(env?: Env, opts?: { now?: () => Date }): Promise<Services>;
-  close(): Promise<void>;
-}
+export type Harness = ShopHarness<TestShop>;
 
 export const KEY = newMasterKey();
 
+/** dujiao-next as the harness builds it: its channels, the sandbox as order-doctor's own gateways, one card-key secret. */
+const DUJIAO_NEXT: ShopKind<TestShop> = {
+  fresh: freshShop,
+  reset: resetShop,
+  seed: (shop) => insertChannels(shop),
+  env: (shop, sandboxUrl) => ({
+    SHOP: 'dujiao-next', SHOP_DATABASE_URL: shop.url, SHOP_GATEWAYS: 'config', ...sandboxGatewayEnv(sandboxUrl),
+    CARD_KEY_SECRET: KEY, CHECKER_TIMEOUT_MS: '3000', RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off', SWEEP_RATE_LIMIT: '1000',
+  }),
+};
+
 export async function harness(database: Database, clock: () => Date): Promise<Harness> {
-  const shop = await freshShop();
-  const book = new AnswerBook();
-  const sandbox = await listenSandbox({ world: book, now: clock, latencyMs: 0 });
-  await insertChannels(shop);
-  const built: Services[] = [];
-  const env = (extra: Env = {}): Env => ({
-    SHOP: 'dujiao-next', SHOP_DATABASE_URL: shop.url, SHOP_GATEWAYS: 'config', ...sandboxGatewayEnv(sandbox.baseUrl),
-    CARD_KEY_SECRET: KEY, CHECKER_TIMEOUT_MS: '3000', RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off', SWEEP_RATE_LIMIT: '1000', ...extra,
-  });
-  return {
-    shop, book, sandbox, env,
-    async services(extra: Env = {}, opts = {}) {
-      await truncateAll(database);
-      const svc = await createServices(loadConfig(env(extra)), { database, migrated: true, now: opts.now ?? clock });
-      built.push(svc);
-      return svc;
-    },
-    async close() {
-      for (const s of built) await s.close().catch(() => {});
-      await sandbox.close();
-      await shop.drop();
-    },
-  };
+  return shopHarness(DUJIAO_NEXT, database, clock);
 }
 
 /** A suite's shop: our own test database on the real Postgres and a dujiao-next shop beside it. */
 export function suiteHarness(clock: () => Date, maxConnections = 20): { readonly h: Harness; readonly tdb: TestDatabase } {
-  let tdb: TestDatabase | undefined;
-  let h: Harness | undefined;
-  beforeAll(async () => {
-    tdb = await freshPostgres(POSTGRES_URL!, maxConnections);
-    h = await harness(tdb.database, clock);
-  }, 60_000);
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
-  return {
-    get h() {
-      if (!h) throw new Error('the harness is made in beforeAll');
-      return h;
-    },
-    get tdb() {
-      if (!tdb) throw new Error('the database is made in beforeAll');
-      return tdb;
-    },
-  };
-}
-
-/** An empty shop again, with its channels, and no gateway answers. */
-export async function emptyShop(h: Harness): Promise<void> {
-  await resetShop(h.shop);
-  await insertChannels(h.shop);
-  h.book.clear();
+  return suiteOf(() => freshPostgres(POSTGRES_URL!, maxConnections), (database) => harness(database, clock));
 }

@@ -7,11 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { runSweep, type SweepItem } from '../../../src/jobs/sweep.ts';
+import { runSweep } from '../../../src/jobs/sweep.ts';
 import { mailOutbox, settings, sweepQueue } from '../../../src/db/schema.ts';
 import type { Services } from '../../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../../support/db.ts';
 import { movableClock } from '../../jobs/support.ts';
+import { sweepOnce } from '../support/sweep.ts';
 import { harness, insertOrder, insertSecrets, PG, rows, type Harness, type OrderSpec } from './support.ts';
 
 const START = new Date('2026-11-22T10:00:00+08:00');
@@ -24,11 +25,7 @@ describe.skipIf(!PG)('dujiao-next: the sweep', () => {
   let tdb: TestDatabase;
   let h: Harness;
   let svc: Services;
-  const sweep = async () => {
-    const items: SweepItem[] = [];
-    await runSweep(svc, { sweeperId: 'test', log: () => {}, onResult: (i) => items.push(i) });
-    return Object.fromEntries(items.map((i) => [i.orderNo, i.result ? `${i.result.verdict}/${i.result.action}` : `error: ${i.error}`]));
-  };
+  const sweep = async () => (await sweepOnce(svc)).byOrder;
   const status = async (orderNo: string) => (await rows<{ status: string }>(h.shop, 'select status from orders where order_no = $1', [orderNo]))[0]?.status;
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * A delivery into dujiaoka spans two databases: the shop's MySQL commit, then order-doctor's own.
- * A real process (crash-child.ts) is killed by SIGKILL at each point in between, and recovery
+ * A real process (../support/crash-child.ts) is killed by SIGKILL at each point in between, and recovery
  * (engine/recover.ts) must leave nothing lost, nothing twice, and the audit trail complete:
  * - A, the journal entry committed and the shop's transaction not: the shop rolls back, recovery
  *   marks the entry rolled back, and the next check delivers once;
@@ -11,30 +11,19 @@
  * Each kill runs three times. Needs the real MariaDB and a real Postgres (DATABASE_URL): the child
  * process shares order-doctor's database, which an in-memory PGlite cannot.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
-import type { Env } from '../../../src/config.ts';
-import { newMasterKey } from '../../../src/crypto/secret-box.ts';
-import { auditLog, diagnoses, mailOutbox, shopDeliveries } from '../../../src/db/schema.ts';
+import { describe, expect, it } from 'vitest';
+import { auditLog } from '../../../src/db/schema.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
 import { recoverDeliveries } from '../../../src/engine/recover.ts';
 import { runSweep } from '../../../src/jobs/sweep.ts';
-import { sandboxCredentials } from '../../../src/sandbox/credentials.ts';
 import type { Services } from '../../../src/services.ts';
-import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../../support/db.ts';
 import { requires } from '../../support/requires.ts';
 import { movableClock } from '../../jobs/support.ts';
-import {
-  harness, insertCarmis, insertGoods, insertOrder, insertPays, MARIADB, orderRow, PAY, resetShop, rows, ZONE, type Harness,
-} from './support.ts';
+import { crashChild, crashSuite, killedAt as childKilledAt, ourRows, recoverNow as recover, recoveryWaits as waits, type Kill } from '../support/crash.ts';
+import { emptyShop, harness, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, rows } from './support.ts';
 
 // the killed process and this one share a real Postgres
 const PG = await requires('postgres');
-
-const RUN_TS = fileURLToPath(new URL('../../../bin/run-ts.js', import.meta.url));
-const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
 const START = new Date('2026-11-22T10:00:00+08:00');
 const clock = movableClock(START);
@@ -45,37 +34,16 @@ const TRADE = '2026112222001400000042';
 const KEYS = ['CRASH-KEY-1', 'CRASH-KEY-2'];
 const RUNS = [1, 2, 3];
 
-type Kill = 'prepared' | 'shop_committed' | 'hold';
-
 describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit and ours', () => {
-  let tdb: TestDatabase;
-  let h: Harness;
+  const suite = crashSuite((database) => harness(database, clock.now));
   let svc: Services | undefined;
-  let env: Env;
-
-  beforeAll(async () => {
-    tdb = await freshPostgres(POSTGRES_URL!, 10);
-    h = await harness(tdb.database, clock.now);
-    // one configuration for this process and the child: the same shop, gateways and card-key secret
-    env = {
-      SHOP: 'dujiaoka', SHOP_DATABASE_URL: h.shop.url, SHOP_GATEWAYS: 'shop', SHOP_TIMEZONE: ZONE,
-      ALIPAY_GATEWAY: sandboxCredentials(h.sandbox.baseUrl).alipay.gateway, CARD_KEY_SECRET: newMasterKey(),
-      CHECKER_TIMEOUT_MS: '15000', RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off', SWEEP_RATE_LIMIT: '1000',
-      SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'shop@example.com', PUBLIC_URL: 'https://shop.example.com/check',
-    };
-  }, 60_000);
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
 
   /** One paid order the shop never delivered (abnormal 6: its sale counted; waiting 1: not yet), stock for it; our database empty. */
   async function stuckOrder(status: 1 | 6): Promise<Services> {
+    const { h } = suite;
     clock.set(START);
     await svc?.close();
-    await resetShop(h.shop);
-    await insertPays(h.shop, h.sandbox.baseUrl);
-    h.book.clear();
+    await emptyShop(h);
     await insertGoods(h.shop, { id: 7, name: 'Steam 钱包充值卡 100元', priceCents: 10000, salesVolume: 10 });
     await insertCarmis(h.shop, 7, KEYS);
     await insertOrder(h.shop, {
@@ -83,61 +51,23 @@ describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit a
       info: status === 6 ? '库存不足' : null, tradeNo: status === 6 ? TRADE : '', createdAt: ago(30),
     });
     h.book.set(ORDER, 'alipay', 10000, { state: 'paid', amountCents: 10000, paidAt: ago(29).toISOString(), tradeNo: TRADE });
-    svc = await h.services(env); // empties order-doctor's database
+    svc = await h.services(suite.env); // empties order-doctor's database
     return svc;
   }
 
-  function child(at: Kill, opts: { actor?: 'sweep' | 'customer'; now?: Date } = {}) {
-    const proc = spawn(process.execPath, [RUN_TS, CHILD], {
-      env: {
-        PATH: process.env.PATH, ...env, DATABASE_URL: tdb.url, CRASH_AT: at, CRASH_NOW: (opts.now ?? clock.now()).toISOString(),
-        CRASH_ORDER: ORDER, CRASH_ACTOR: opts.actor ?? 'sweep', CRASH_SECRET: SECRET,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-    proc.stdout.on('data', (d) => {
-      stdout += String(d);
-      for (const w of waiters) { const m = stdout.match(w.re); if (m) w.resolve(m); }
-    });
-    proc.stderr.on('data', (d) => { stderr += String(d); });
-    const exited = new Promise<NodeJS.Signals | number | null>((r) => proc.on('exit', (code, signal) => r(signal ?? code)));
-    return {
-      proc, exited,
-      output: () => `stdout: ${stdout}\nstderr: ${stderr}`,
-      /** the first match of `re` on the child's stdout; fails if the child exits first */
-      waitFor: (re: RegExp) => Promise.race([
-        new Promise<RegExpMatchArray>((resolve) => {
-          const m = stdout.match(re);
-          if (m) resolve(m); else waiters.push({ re, resolve });
-        }),
-        exited.then((how) => { throw new Error(`child exited (${how}) before ${re}: ${stdout} ${stderr}`); }),
-      ]),
-    };
-  }
-
-  /** Runs the child to its kill point and checks it died there, by SIGKILL. */
-  async function killedAt(at: 'prepared' | 'shop_committed', opts: { actor?: 'sweep' | 'customer'; now?: Date } = {}): Promise<void> {
-    const c = child(at, opts);
-    c.proc.stdin.end();
-    const how = await c.exited;
-    expect(how, c.output()).toBe('SIGKILL');
-  }
+  const run = (opts: { actor?: 'sweep' | 'customer'; now?: Date } = {}) => suite.run(ORDER, opts.now ?? clock.now(), { actor: opts.actor, secret: SECRET });
+  const child = (at: Kill) => crashChild(at, run());
+  const killedAt = (at: 'prepared' | 'shop_committed', opts: { actor?: 'sweep' | 'customer'; now?: Date } = {}) => childKilledAt(at, run(opts));
 
   const shopRows = async () => {
-    const o = await orderRow(h.shop, ORDER);
+    const o = await orderRow(suite.h.shop, ORDER);
     return {
       status: o.status, info: o.info, tradeNo: o.trade_no,
-      sold: (await rows(h.shop, 'select carmi from carmis where status = 2 order by id')).map((r) => r.carmi),
-      sales: (await rows(h.shop, 'select sales_volume from goods where id = 7'))[0]!.sales_volume,
+      sold: (await rows(suite.h.shop, 'select carmi from carmis where status = 2 order by id')).map((r) => r.carmi),
+      sales: (await rows(suite.h.shop, 'select sales_volume from goods where id = 7'))[0]!.sales_volume,
     };
   };
-  const journal = () => svc!.database.db.select().from(shopDeliveries).orderBy(asc(shopDeliveries.preparedAt), asc(shopDeliveries.id));
-  const audits = (action: string) => svc!.database.db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(asc(auditLog.id));
-  const diagnosisRows = () => svc!.database.db.select().from(diagnoses).where(eq(diagnoses.orderNo, ORDER));
-  const mail = () => svc!.database.db.select().from(mailOutbox);
+  const { journal, audits, diagnosisRows, mail } = ourRows(() => svc!, ORDER);
   /** everything recovery could write, to show a second run changes none of it */
   const ours = async () => ({ journal: await journal(), audit: await svc!.database.db.select().from(auditLog), diagnoses: await diagnosisRows(), mail: await mail() });
 
@@ -150,7 +80,6 @@ describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit a
     sales: status === 6 ? 10 : 11,
   });
   const hashes = (e: { detail: unknown }) => (e.detail as { keyHashes: string[] }).keyHashes;
-  const recover = (s: Services) => recoverDeliveries(s, { graceMs: 0, log: () => {} });
 
   it.each(RUNS)('kill point A, run %i: the journal entry committed, the shop\'s transaction not: rolled back, recorded as such, then delivered once', async (run) => {
     const status = run === 2 ? 1 : 6;
@@ -294,16 +223,7 @@ describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit a
   });
 
   describe('recovery meeting a delivery still in flight (the shop\'s transaction open, its entry prepared)', () => {
-    /** Starts recovery against the held delivery and shows it is waiting on the shop's row lock. */
-    async function recoveryWaits(s: Services) {
-      clock.advance(60_000);
-      let settled = false;
-      const recovery = recover(s).finally(() => { settled = true; });
-      await new Promise((r) => setTimeout(r, 700));
-      expect(settled).toBe(false);
-      expect((await journal()).map((e) => e.state)).toEqual(['prepared']);
-      return { recovery }; // (not the promise itself: returning it would wait for it)
-    }
+    const recoveryWaits = (s: Services) => waits(s, clock, journal);
 
     it('waits for the shop\'s commit, then the delivery is recorded once (by whichever settles first)', async () => {
       const s = await stuckOrder(6);

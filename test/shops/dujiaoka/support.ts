@@ -2,66 +2,32 @@
  * A dujiaoka shop for tests, on the real MariaDB: a fresh database per test file built by our own
  * DDL (fixtures/dujiaoka/schema.sql, from the documented schema), row builders that write the way
  * dujiaoka does (times in the shop's local wall clock), and the sandbox gateways playing what each
- * order's gateway will answer. Without MariaDB (a laptop) the suites are skipped and named in the
- * run's last line (test/support/requires.ts); under CI=true a missing MariaDB fails the run instead.
+ * order's gateway will answer (by order_sn). The server, the harness and the answer book are every
+ * shop's suites' (../support/).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
-import mysql from 'mysql2/promise';
-import { loadConfig, type Env } from '../../../src/config.ts';
+import type { Env } from '../../../src/config.ts';
 import { newMasterKey } from '../../../src/crypto/secret-box.ts';
 import type { Database } from '../../../src/db/client.ts';
-import { truncateAll } from '../../../src/db/migrate.ts';
-import { testDatabase, type TestDatabase } from '../../support/db.ts';
-import { requires, SHOP_SERVER_URL } from '../../support/requires.ts';
-import { createServices, type Services } from '../../../src/services.ts';
-import { listenSandbox, type SandboxListener } from '../../../src/sandbox/listener.ts';
+import { testDatabase } from '../../support/db.ts';
 import { sandboxCredentials, sandboxGatewayEnv, sandboxKeys } from '../../../src/sandbox/credentials.ts';
-import type { GatewayAnswer, SandboxTrade, SandboxWorld } from '../../../src/sandbox/types.ts';
-import type { Channel } from '../../../src/domain/verdicts.ts';
-import { toShopTime } from '../../../src/shops/local-time.ts';
+import { AnswerBook, emptyShop, shopHarness, suiteOf, type Harness as ShopHarness, type ShopKind } from '../support/harness.ts';
+import { freshDatabase, local, MARIADB, rows, SERVER_URL, ZONE, type MySqlTestDatabase } from '../support/mysql.ts';
 
-export const SERVER_URL = SHOP_SERVER_URL;
-export const ZONE = 'Asia/Shanghai';
+export { AnswerBook, emptyShop, local, MARIADB, rows, SERVER_URL, ZONE };
 
-/** Whether MariaDB is up; a missing one fails the run under CI=true (money tests must not skip silently). */
-export const MARIADB = await requires('mariadb');
-
-export interface TestShop {
-  url: string;
-  pool: mysql.Pool;
-  drop(): Promise<void>;
-}
+export type TestShop = MySqlTestDatabase;
 
 const DDL = readFileSync(new URL('../../../fixtures/dujiaoka/schema.sql', import.meta.url), 'utf8');
 
 export async function freshShop(): Promise<TestShop> {
-  const name = `od_dj_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = await mysql.createConnection({ uri: SERVER_URL, multipleStatements: true });
-  await admin.query(`create database ${name} character set utf8mb4`);
-  await admin.query(`use ${name}; ${DDL}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const pool = mysql.createPool({ uri: url.toString(), dateStrings: true, connectionLimit: 4 });
-  return {
-    url: url.toString(),
-    pool,
-    async drop() {
-      await pool.end();
-      const a = await mysql.createConnection({ uri: SERVER_URL });
-      await a.query(`drop database if exists ${name}`);
-      await a.end();
-    },
-  };
+  return freshDatabase('od_dj', DDL);
 }
 
 /** Empties the shop's tables (ids restart): a fresh shop per test without a new database. */
 export async function resetShop(shop: TestShop): Promise<void> {
   for (const t of ['orders', 'carmis', 'goods', 'pays']) await shop.pool.query(`truncate table ${t}`);
 }
-
-export const local = (d: Date) => toShopTime(d, ZONE);
 
 /** The shop's channels with the sandbox's credentials in them, as an owner would have typed theirs. */
 export async function insertPays(shop: TestShop, sandboxUrl: string): Promise<void> {
@@ -134,68 +100,28 @@ export async function orderRow(shop: TestShop, orderSn: string): Promise<Record<
   return (rows as Record<string, unknown>[])[0]!;
 }
 
-export async function rows(shop: TestShop, q: string, args: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const [r] = await shop.pool.query(q, args);
-  return r as Record<string, unknown>[];
-}
+export type Harness = ShopHarness<TestShop>;
 
-/** What each order's gateway will answer (by order_sn), played by the sandbox over the real protocols. */
-export class AnswerBook implements SandboxWorld {
-  private trades = new Map<string, SandboxTrade>();
-  set(orderSn: string, channel: Channel, totalCents: number, answer: GatewayAnswer, createdAt = new Date()): void {
-    this.trades.set(orderSn, { orderNo: orderSn, channel, subject: orderSn, totalCents, createdAt: createdAt.toISOString(), answer });
-  }
-  clear(): void {
-    this.trades.clear();
-  }
-  async findTrade(channel: Channel, ref: { orderNo: string } | { tradeNo: string }): Promise<SandboxTrade | null> {
-    const t = 'orderNo' in ref ? this.trades.get(ref.orderNo) : [...this.trades.values()].find((x) => x.answer.tradeNo === ref.tradeNo);
-    return t && t.channel === channel ? t : null;
-  }
-  async findSupplierOrder() {
-    return null;
-  }
-}
-
-export interface Harness {
-  shop: TestShop;
-  book: AnswerBook;
-  sandbox: SandboxListener;
-  services(env?: Env, opts?: { now?: () => Date }): Promise<Services>;
-  close(): Promise<void>;
-}
+/** dujiaoka as the harness builds it: its `pays` rows hold the sandbox's credentials, as an owner would have typed theirs. */
+const DUJIAOKA: ShopKind<TestShop> = {
+  fresh: freshShop,
+  reset: resetShop,
+  seed: insertPays,
+  env: (shop, sandboxUrl) => ({
+    SHOP: 'dujiaoka', SHOP_DATABASE_URL: shop.url, SHOP_GATEWAYS: 'shop', SHOP_TIMEZONE: ZONE,
+    ALIPAY_GATEWAY: sandboxCredentials(sandboxUrl).alipay.gateway,
+    WECHATPAY_V2_URL: sandboxCredentials(sandboxUrl).wechatpayV2.url,
+    CARD_KEY_SECRET: newMasterKey(), CHECKER_TIMEOUT_MS: '3000', RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off',
+    SWEEP_RATE_LIMIT: '1000',
+  }),
+};
 
 /**
  * A shop, the sandbox playing `book`, and a way to build services on it: the gateways from the
  * shop's own `pays` rows (SHOP_GATEWAYS=shop) unless `env` says otherwise.
  */
 export async function harness(database: Database, clock: () => Date): Promise<Harness> {
-  const shop = await freshShop();
-  const book = new AnswerBook();
-  const sandbox = await listenSandbox({ world: book, now: clock, latencyMs: 0 });
-  await insertPays(shop, sandbox.baseUrl);
-  const built: Services[] = [];
-  return {
-    shop, book, sandbox,
-    async services(env: Env = {}, opts = {}) {
-      await truncateAll(database);
-      const config = loadConfig({
-        SHOP: 'dujiaoka', SHOP_DATABASE_URL: shop.url, SHOP_GATEWAYS: 'shop', SHOP_TIMEZONE: ZONE,
-        ALIPAY_GATEWAY: sandboxCredentials(sandbox.baseUrl).alipay.gateway,
-        WECHATPAY_V2_URL: sandboxCredentials(sandbox.baseUrl).wechatpayV2.url,
-        CARD_KEY_SECRET: newMasterKey(), CHECKER_TIMEOUT_MS: '3000', RATE_LIMITS: 'off', SWEEP_INTERVAL: 'off',
-        SWEEP_RATE_LIMIT: '1000', ...env,
-      });
-      const svc = await createServices(config, { database, migrated: true, now: opts.now ?? clock });
-      built.push(svc);
-      return svc;
-    },
-    async close() {
-      for (const s of built) await s.close().catch(() => {});
-      await sandbox.close();
-      await shop.drop();
-    },
-  };
+  return shopHarness(DUJIAOKA, database, clock);
 }
 
 /** The sandbox as order-doctor's own configured gateways (SHOP_GATEWAYS=config). */
@@ -208,27 +134,5 @@ export function configGateways(h: Harness): Env {
  * dujiaoka shop beside it, made before the suite's tests and dropped after them.
  */
 export function suiteHarness(clock: () => Date): { readonly h: Harness } {
-  let tdb: TestDatabase | undefined;
-  let h: Harness | undefined;
-  beforeAll(async () => {
-    tdb = await testDatabase();
-    h = await harness(tdb.database, clock);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
-  return {
-    get h() {
-      if (!h) throw new Error('the harness is made in beforeAll');
-      return h;
-    },
-  };
-}
-
-/** An empty shop again, with its channels, and no gateway answers. */
-export async function emptyShop(h: Harness): Promise<void> {
-  await resetShop(h.shop);
-  await insertPays(h.shop, h.sandbox.baseUrl);
-  h.book.clear();
+  return suiteOf(testDatabase, (database) => harness(database, clock));
 }

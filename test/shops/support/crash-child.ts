@@ -1,13 +1,15 @@
 /**
- * The process crash.test.ts kills: it diagnoses one dujiaoka order with apply, as the sweep (or the
+ * The process every shop's crash suite kills (driven by crash.ts): it diagnoses one order of
+ * whichever shop SHOP names (dujiaoka, acg-faka, dujiao-next) with apply, as the sweep (or the
  * buyer's check) would, and dies by SIGKILL at the point CRASH_AT names, with no chance to clean up:
  *   prepared        the journal entry is committed in our database, the shop's transaction is not;
  *   shop_committed  the shop has committed the delivery, our own transaction has not started;
  *   hold            after the journal entry, it waits (holding the shop's order row lock) for a line
  *                   on stdin, then finishes normally: a delivery in flight, for recovery to meet.
- * The seam is the shop port's `deliver` only (its journal wrapped): no production code changes.
+ * The seam is the shop port's `deliver` only (its journal wrapped): no production code changes, and
+ * nothing here knows which shop it is.
  *
- * Run as `node bin/run-ts.js test/shops/dujiaoka/crash-child.ts`, configured by the environment like
+ * Run as `node bin/run-ts.js test/shops/support/crash-child.ts`, configured by the environment like
  * order-doctor itself, plus CRASH_AT, CRASH_NOW (the clock), CRASH_ORDER, CRASH_ACTOR
  * (sweep | customer) and CRASH_SECRET (the buyer's 查询密码, for customer).
  */
