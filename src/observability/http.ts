@@ -33,7 +33,7 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; ip?: (
         const seconds = (performance.now() - started) / 1000;
         // an exception that escaped the app's onError still answers 500 (hono's default)
         const status = c.finalized ? c.res.status : 500;
-        if (c.finalized) c.header(REQUEST_ID_HEADER, reqId);
+        if (c.finalized) echoRequestId(c, reqId);
         const route = routeLabel(c, status);
         opts.metrics.request({ route, method: c.req.method, status, seconds });
         const level = status >= 500 ? 'warn' : POLLED.has(route) ? 'debug' : 'info';
@@ -44,6 +44,20 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; ip?: (
       }
     });
   };
+}
+
+/**
+ * Sets the id on the answer's own headers. `c.header()` after the answer is made would rebuild it:
+ * @hono/node-server's light Response becomes a real one with a body stream, and the server then
+ * pipes that stream instead of writing the string (webstreams and GC on every answer).
+ * An answer whose headers cannot change (a fetched Response's are immutable) takes that way still.
+ */
+function echoRequestId(c: Context, reqId: string): void {
+  try {
+    c.res.headers.set(REQUEST_ID_HEADER, reqId);
+  } catch {
+    c.header(REQUEST_ID_HEADER, reqId);
+  }
 }
 
 /** The pattern of the route that answered; `unmatched` for a 404 no route of its own gave. */

@@ -52,19 +52,21 @@ const SECRET_NAMES = new Set([
 ]);
 const SECRET_ENDINGS = ['secret', 'token', 'password', 'privatekey', 'pwd', 'pem', 'apikey'];
 
+/** Field names are a small fixed set, asked about on every line: remembered (bounded, in case they are not). */
+const secretNameSeen = new Map<string, boolean>();
+
 export function isSecretName(name: string): boolean {
-  const n = name.toLowerCase().replace(/[-_]/g, '');
-  return SECRET_NAMES.has(n) || SECRET_ENDINGS.some((e) => n.endsWith(e));
+  let secret = secretNameSeen.get(name);
+  if (secret === undefined) {
+    const n = name.toLowerCase().replace(/[-_]/g, '');
+    secret = SECRET_NAMES.has(n) || SECRET_ENDINGS.some((e) => n.endsWith(e));
+    if (secretNameSeen.size < 4096) secretNameSeen.set(name, secret);
+  }
+  return secret;
 }
 
-/** pino's own redaction, for the usual places (top level and two levels down). */
-const REDACT_PATHS = [
-  'secret', 'key', 'keys', 'token', 'authorization', 'password', 'search_pwd', 'merchant_key', 'merchant_pem',
-  'smtpUrl', 'querySecret', 'cardKeySecret', 'merchantPrivateKey', 'privateKey', 'appSecret', 'cookie',
-].flatMap((n) => [n, `*.${n}`, `*.*.${n}`]);
-
 /**
- * Censors secret-named fields at any depth (pino's paths stop at a fixed depth), and writes an
+ * Censors secret-named fields at any depth (nine levels: deeper than we ever log), and writes an
  * error, wherever it is, as its cause chain (never its enumerable fields: a drizzle error's
  * `params` are the query's values). Copies; never mutates.
  */
@@ -114,13 +116,16 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return pino(
     {
       level,
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
       // an error is its cause chain, never pino's serializer (a drizzle error's message quotes its parameters)
       serializers: { err: (e: unknown) => (typeof e === 'string' ? e : describeError(e, { stacks: true })) },
+      // Censoring is ours alone: pino's `redact` (fixed paths, two levels down) only re-censored
+      // what censor() had already replaced, and was most of the logging's cost: a check's two
+      // lines took ~110 µs of CPU with it, ~25 µs without (bench/ab-check.ts, issue 10 item 12).
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => censor(obj) as Record<string, unknown>,
+        bindings: (b) => censor(b) as Record<string, unknown>,
       },
       mixin: () => {
         const ctx = currentContext();
