@@ -68,6 +68,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** add prom-client's process and Node.js series to the metrics (serve) */
   processMetrics?: boolean;
+  /** false: never play the sandbox upstreams, even on a database a world was loaded into (Workers: no loopback port to serve them on) */
+  sandbox?: false;
 }
 
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
@@ -100,7 +102,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   // so for a real shop an unconfigured channel stays unverifiable instead of asking the sandbox.
   const playsWorld = shop.kind === 'builtin';
   // a database a world was loaded into (the demo's, serve --world's) is played by every process on it
-  const sandboxMode = playsWorld && (config.sandbox || (await holdsLoadedWorld(database)));
+  const sandboxMode = opts.sandbox !== false && playsWorld && (config.sandbox || (await holdsLoadedWorld(database)));
   const needsSandbox = sandboxMode && Object.values(config.gateways).some((g) => g === null);
   const sandbox: SandboxContext | null = needsSandbox
     ? { world: createDbSandboxWorld(database.db), now, latencyMs: config.sandboxLatencyMs }

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { isConnectionLost } from './faults.ts';
-import { guardedPostgres } from './postgres-guard.ts';
+import type { Postgres } from './postgres-guard.ts';
 import { preparedByDefault } from './prepared.ts';
 import * as schema from './schema.ts';
 
@@ -57,6 +57,11 @@ export interface DatabaseOptions {
    * a connection whose server owes a reply longer than this plus min(3 s, this) is dropped by the client
    */
   statementTimeoutMs?: number;
+  /**
+   * Workers: postgres.js itself (its workerd build opens sockets with cloudflare:sockets). Default:
+   * the guarded build of postgres-guard.ts, which compiles the package's Node sources from disk.
+   */
+  postgres?: Postgres;
 }
 
 /**
@@ -72,7 +77,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-    const { postgres, stop } = guardedPostgres({ replyDeadlineMs: statementTimeoutMs + Math.min(REPLY_GRACE_MS, statementTimeoutMs) });
+    // imported when needed: the guard reads postgres.js's sources from disk as it loads, and Workers have none
+    const { postgres, stop } = opts.postgres
+      ? { postgres: opts.postgres, stop: () => {} }
+      : (await import('./postgres-guard.ts')).guardedPostgres({ replyDeadlineMs: statementTimeoutMs + Math.min(REPLY_GRACE_MS, statementTimeoutMs) });
     const client = postgres(opts.url, {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},

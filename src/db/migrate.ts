@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './client.ts';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+// '' on Workers, where a bundled module has no import.meta.url: a Worker never migrates (the
+// deploy runs `order-doctor migrate` first), so it needs no folder, only to load this module
+export const MIGRATIONS_FOLDER = import.meta.url ? fileURLToPath(new URL('../../migrations', import.meta.url)) : '';
 
 /**
  * Applies migrations/ (drizzle-kit SQL) to the database. On Postgres an advisory lock makes
@@ -24,6 +26,6 @@ export async function truncateAll(database: Database): Promise<void> {
   await database.db.execute(sql`
     truncate table issued_keys, stock_keys, orders, products, legacy_orders, migration_ledger, shop_deliveries, mail_outbox,
       diagnoses, ticket_messages, tickets, audit_log, agents, console_sessions, console_applies, sweep_queue, sweep_runs, rate_limits, sandbox_answers, settings,
-      push_signatures, webhook_outbox
+      push_signatures, webhook_outbox, buyer_limits
     restart identity cascade`);
 }

@@ -24,6 +24,7 @@ import {
   unique,
   uniqueIndex,
   bigint,
+  doublePrecision,
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -343,6 +344,23 @@ export const rateLimits = pgTable('rate_limits', {
   key: text('key').primaryKey(),
   tat: ts('tat').notNull(),
 });
+
+/**
+ * The buyers' rate limits (http/rate-limits.ts), shared by every process on this database. One row
+ * per counted thing, `kind:key` (a source's lookups, an order's failures, a network's tries on an
+ * order ...): its value and when it last moved, in milliseconds on the deciding process's clock,
+ * and when the row says no more than an absent one would (purged a few at a time after that).
+ */
+export const buyerLimits = pgTable(
+  'buyer_limits',
+  {
+    key: text('key').primaryKey(),
+    value: doublePrecision('value').notNull(),
+    at: doublePrecision('at').notNull(),
+    expires: doublePrecision('expires').notNull(),
+  },
+  (t) => [index('buyer_limits_expires_idx').on(t.expires)],
+);
 
 /** One row per sweep run: what it picked, what it found and did, what failed, how long it took. */
 export const sweepRuns = pgTable(

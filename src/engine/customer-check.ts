@@ -24,11 +24,11 @@ export type CustomerCheck =
  */
 export interface VerificationGuard {
   /** may this caller try the secret of this order now? false: answered as a wrong secret */
-  admit(orderNo: string): boolean;
+  admit(orderNo: string): Promise<boolean>;
   /** a failed verification: of this order (undefined: no such order); refused: not even tried. Returns the order's failure count, when kept */
-  failed(orderNo: string | undefined, refused: boolean): number | undefined;
+  failed(orderNo: string | undefined, refused: boolean): Promise<number | undefined>;
   /** this caller opened this order with its secret */
-  verified(orderNo: string): void;
+  verified(orderNo: string): Promise<void>;
 }
 
 /** Whether `secret` opens what the number resolved to; the same work whether or not it is an order. */
@@ -52,7 +52,7 @@ export async function verifyBuyer(svc: Services, orderNo: string, secret: string
  */
 export const VERIFICATION_FAILURE_FLOOR_MS = 1000;
 
-const NO_GUARD: VerificationGuard = { admit: () => true, failed: () => undefined, verified: () => {} };
+const NO_GUARD: VerificationGuard = { admit: async () => true, failed: async () => undefined, verified: async () => {} };
 
 export async function customerCheck(
   svc: Services,
@@ -67,9 +67,9 @@ export async function customerCheck(
   const lookup = await resolveOrder(svc, input.orderNo);
   // limits count the order, not the number typed: its own, its gateway's or its legacy number
   const orderNo = exists(lookup) ? canonicalOrderNo(lookup) : undefined;
-  const admitted = orderNo === undefined || guard.admit(orderNo);
+  const admitted = orderNo === undefined || (await guard.admit(orderNo));
   if (!admitted || !(await secretOpens(svc, lookup, input.secret))) {
-    const failures = guard.failed(orderNo, !admitted);
+    const failures = await guard.failed(orderNo, !admitted);
     if (orderNo !== undefined) {
       await recordFailure(svc, { orderNo, asked: input.orderNo, ip: input.ip, via: input.via, refused: !admitted, failures }, input.log);
     }
@@ -77,7 +77,7 @@ export async function customerCheck(
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return { ok: false, error: 'verification_failed' };
   }
-  guard.verified(orderNo!);
+  await guard.verified(orderNo!);
   const result = await diagnose(svc, {
     orderNo: input.orderNo, lookup, actor: { kind: 'customer', id: input.ip }, apply: true,
   });

@@ -8,7 +8,7 @@ import { sandboxApp } from '../sandbox/app.ts';
 import type { AppEnv } from './env.ts';
 import { problem } from './problem.ts';
 import { onAppError } from './errors.ts';
-import { createBuyerLimits, type BuyerLimits } from './rate-limits.ts';
+import { buyerLimitsFor, type BuyerLimits } from './rate-limits.ts';
 import { mountCheck } from './routes/check.ts';
 import { mountDiagnose } from './routes/diagnose.ts';
 import { mountOverride } from './routes/override.ts';
@@ -27,7 +27,7 @@ export interface AppOptions {
 }
 
 export function createApp(svc: Services, opts: AppOptions = {}) {
-  const limits = opts.limits ?? createBuyerLimits(svc.config.rateLimits);
+  const limits = opts.limits ?? buyerLimitsFor(svc);
   const app = new OpenAPIHono<AppEnv>({
     // a request that fails its schema gets problem+json naming the first bad field, never a 500
     defaultHook: (result, c) => {

@@ -1,6 +1,10 @@
 /**
- * Buyer-facing rate limits: how much a stranger can try, and what they cannot do to a buyer. In
- * memory, per process; every map is bounded (the least recently used entries go first).
+ * Buyer-facing rate limits: how much a stranger can try, and what they cannot do to a buyer. The
+ * policy is here, once; the counts are in a store (rate-limit-store.ts): on Postgres in the
+ * database, shared by every process on it (rate-limit-store-postgres.ts; a database fault falls back
+ * to this process's memory), otherwise (PGlite: one process anyway) in memory, every map bounded.
+ * Shared, each decision is one atomic statement per count, on the deciding process's clock: hosts
+ * keep their clocks in step (NTP); one s seconds off shifts the delays it decides by s, no more.
  *
  * Per SOURCE (an IPv4 address; an IPv6 /64, one subscriber's prefix), asked before any lookup. The
  * answer is a 429 with Retry-After; it depends only on what the source itself did, never on
@@ -30,6 +34,11 @@
  */
 import { isIP } from 'node:net';
 import type { VerificationGuard } from '../engine/customer-check.ts';
+import type { Services } from '../services.ts';
+import { drained, memoryLimitStore, withFallback, type LimitStore } from './rate-limit-store.ts';
+import { postgresLimitStore } from './rate-limit-store-postgres.ts';
+
+export { Lru } from './rate-limit-store.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -41,163 +50,117 @@ export const LIMITS_POLICY = {
   reveals: { perOrderAndSource: 8, perSource: 40, perMs: 10 * MINUTE },
   // per map: a few tens of MB at worst, and evicting a victim's entry takes that many other sources or orders
   maxEntries: 50_000,
+  // one shared step's budget: three of them (a failed try of a real order) stay well within the 1 s floor
+  sharedStepTimeoutMs: 250,
 } as const;
 
 export interface BuyerLimits {
   /** before a lookup from `ip`: seconds to wait (0: go on; the lookup is counted) */
-  lookup(ip: string): number;
+  lookup(ip: string): Promise<number>;
   /** the customer check's per-order guard, for requests from `ip` */
   verification(ip: string): VerificationGuard;
   /** before a reveal of `orderNo`'s keys to `ip`: seconds to wait (0: go on; counted) */
-  reveal(ip: string, orderNo: string): number;
-  /** entries held, over every map (bounded by maxEntries each) */
-  tracked(): number;
+  reveal(ip: string, orderNo: string): Promise<number>;
+  /** entries held (in memory: over every map, bounded by maxEntries each; shared: rows) */
+  tracked(): Promise<number>;
 }
 
-const OPEN: VerificationGuard = { admit: () => true, failed: () => undefined, verified: () => {} };
+const OPEN: VerificationGuard = { admit: async () => true, failed: async () => undefined, verified: async () => {} };
 
-export function createBuyerLimits(enabled: boolean, now: () => number = Date.now, opts: { maxEntries?: number } = {}): BuyerLimits {
-  if (!enabled) return { lookup: () => 0, verification: () => OPEN, reveal: () => 0, tracked: () => 0 };
-  const max = opts.maxEntries ?? LIMITS_POLICY.maxEntries;
+/**
+ * The limits a service runs with: off (RATE_LIMITS=off), shared through the database on Postgres,
+ * in memory on PGlite.
+ */
+export function buyerLimitsFor(svc: Pick<Services, 'config' | 'database' | 'logger'>): BuyerLimits {
+  if (!svc.config.rateLimits || svc.database.kind !== 'postgres') return createBuyerLimits(svc.config.rateLimits);
+  let lastWarned = 0;
+  const store = withFallback(postgresLimitStore(svc.database), memoryLimitStore(LIMITS_POLICY.maxEntries), {
+    timeoutMs: LIMITS_POLICY.sharedStepTimeoutMs,
+    onFault: (err) => {
+      // one line a minute at most: a database outage must not flood the log
+      if (Date.now() - lastWarned < MINUTE) return;
+      lastWarned = Date.now();
+      svc.logger.warn(`[limits] the shared buyer limits are unavailable, this process limits on its own for now: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  });
+  return createBuyerLimits(true, Date.now, { store });
+}
+
+export function createBuyerLimits(
+  enabled: boolean, now: () => number = Date.now, opts: { maxEntries?: number; store?: LimitStore } = {},
+): BuyerLimits {
+  if (!enabled) return { lookup: async () => 0, verification: () => OPEN, reveal: async () => 0, tracked: async () => 0 };
   const P = LIMITS_POLICY;
-  const lookups = new Gcra(P.lookups.burst, P.lookups.perMs, now, max);
-  const revealsPerOrderSource = new Gcra(P.reveals.perOrderAndSource, P.reveals.perMs, now, max);
-  const revealsPerSource = new Gcra(P.reveals.perSource, P.reveals.perMs, now, max);
-  const sourceFailures = new Lru<Level>(max);
-  const orderFailures = new Lru<Level>(max);
-  /** `${network}|${orderNo}`: failures of that network on that order, and when the last was */
-  const networkFailures = new Lru<{ count: number; at: number }>(max);
-  /** `${network}|${orderNo}`: when that network last opened that order with its secret */
-  const openedBy = new Lru<number>(max);
-
-  const orderLevel = (orderNo: string, t: number) => levelOf(orderFailures.get(orderNo), t, P.orderFailures.drainMs);
+  const store = opts.store ?? memoryLimitStore(opts.maxEntries ?? P.maxEntries);
+  /** GCRA over `burst` per `perMs`: seconds to wait (0: taken) */
+  const take = async (kind: 'lookups' | 'reveals_order_source' | 'reveals_source', key: string, burst: number, perMs: number) => {
+    const interval = perMs / burst;
+    return Math.ceil((await store.take(kind, key, interval, interval * (burst - 1), now())) / 1000);
+  };
+  /** the whole units left of a draining count (a unit goes only once fully drained) */
+  const levelAt = (left: number) => Math.ceil(left - 1e-9);
+  const orderLevel = async (orderNo: string, t: number) =>
+    levelAt(drained(await store.read('order_failures', orderNo), P.orderFailures.drainMs, t));
 
   return {
-    lookup(ip) {
+    async lookup(ip) {
       const source = sourceOf(ip);
       const t = now();
-      const failed = sourceFailures.get(source);
-      const over = levelOf(failed, t, P.sourceFailures.drainMs) - P.sourceFailures.free;
+      const failed = await store.read('source_failures', source);
+      const over = levelAt(drained(failed, P.sourceFailures.drainMs, t)) - P.sourceFailures.free;
       if (failed && over > 0) {
         const wait = failed.at + Math.min(2 ** over * 1000, P.sourceFailures.maxDelayMs) - t;
         if (wait > 0) return Math.ceil(wait / 1000);
       }
-      return lookups.take(source);
+      return take('lookups', source, P.lookups.burst, P.lookups.perMs);
     },
 
     verification(ip) {
       const source = sourceOf(ip);
       const network = networkOf(ip);
       return {
-        admit(orderNo) {
+        async admit(orderNo) {
           const t = now();
-          const level = orderLevel(orderNo, t);
+          const level = await orderLevel(orderNo, t);
           if (level < P.orderFailures.guardedAt) return true;
           const key = `${network}|${orderNo}`;
           if (level >= P.orderFailures.closedAt) {
-            const opened = openedBy.get(key);
-            return opened !== undefined && t - opened <= P.orderFailures.openedMemoryMs;
+            const opened = await store.read('opened_by', key);
+            return opened !== undefined && t - opened.value <= P.orderFailures.openedMemoryMs;
           }
-          const tried = networkFailures.get(key);
-          return !(tried && t - tried.at <= P.orderFailures.networkMemoryMs && tried.count >= P.orderFailures.networkTries);
+          const tried = await store.read('network_failures', key);
+          return !(tried && t - tried.at <= P.orderFailures.networkMemoryMs && tried.value >= P.orderFailures.networkTries);
         },
-        failed(orderNo, refused) {
+        async failed(orderNo, refused) {
           const t = now();
-          raise(sourceFailures, source, t, P.sourceFailures.drainMs);
-          if (orderNo === undefined) return undefined;
-          if (!refused) {
-            raise(orderFailures, orderNo, t, P.orderFailures.drainMs);
-            const key = `${network}|${orderNo}`;
-            const tried = networkFailures.get(key);
-            const fresh = !tried || t - tried.at > P.orderFailures.networkMemoryMs;
-            networkFailures.set(key, { count: fresh ? 1 : tried.count + 1, at: t });
+          const counted = [store.drainUp('source_failures', source, P.sourceFailures.drainMs, t)];
+          if (orderNo === undefined || refused) {
+            await Promise.all(counted);
+            return orderNo === undefined ? undefined : orderLevel(orderNo, t);
           }
-          return orderLevel(orderNo, t);
+          // the three counts at once: each is its own atomic step, and together they stay within the floor
+          const [, order] = await Promise.all([
+            ...counted,
+            store.drainUp('order_failures', orderNo, P.orderFailures.drainMs, t),
+            store.countUp('network_failures', `${network}|${orderNo}`, P.orderFailures.networkMemoryMs, t),
+          ]);
+          return levelAt(drained(order, P.orderFailures.drainMs, t));
         },
-        verified(orderNo) {
-          openedBy.set(`${network}|${orderNo}`, now());
+        async verified(orderNo) {
+          await store.mark('opened_by', `${network}|${orderNo}`, P.orderFailures.openedMemoryMs, now());
         },
       };
     },
 
-    reveal(ip, orderNo) {
+    async reveal(ip, orderNo) {
       const source = sourceOf(ip);
-      return revealsPerOrderSource.take(`${source}|${orderNo}`) || revealsPerSource.take(source);
+      const P2 = P.reveals;
+      return (await take('reveals_order_source', `${source}|${orderNo}`, P2.perOrderAndSource, P2.perMs)) ||
+        take('reveals_source', source, P2.perSource, P2.perMs);
     },
 
-    tracked: () =>
-      lookups.size + revealsPerOrderSource.size + revealsPerSource.size + sourceFailures.size + orderFailures.size +
-      networkFailures.size + openedBy.size,
+    tracked: () => store.size(),
   };
-}
-
-/** A count that drains at a steady rate: its value as of `at`. */
-interface Level {
-  value: number;
-  at: number;
-}
-
-/** The whole units left of a draining count at time t (a unit goes only once fully drained). */
-function levelOf(l: Level | undefined, t: number, drainMs: number): number {
-  if (!l) return 0;
-  return Math.ceil(Math.max(0, l.value - (t - l.at) / drainMs) - 1e-9);
-}
-
-function raise(map: Lru<Level>, key: string, t: number, drainMs: number): void {
-  const l = map.get(key);
-  const left = l ? Math.max(0, l.value - (t - l.at) / drainMs) : 0;
-  map.set(key, { value: left + 1, at: t });
-}
-
-/** A Map that forgets its least recently used entries beyond `max`. */
-export class Lru<V> {
-  private readonly entries = new Map<string, V>();
-  constructor(private readonly max: number) {}
-
-  get(key: string): V | undefined {
-    const v = this.entries.get(key);
-    if (v !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
-/** At most `burst` at once, then one every perMs/burst (GCRA): one number held per key. */
-class Gcra {
-  private readonly tat: Lru<number>;
-  private readonly interval: number;
-  private readonly tolerance: number;
-
-  constructor(burst: number, perMs: number, private readonly now: () => number, max: number) {
-    this.tat = new Lru(max);
-    this.interval = perMs / burst;
-    this.tolerance = this.interval * (burst - 1);
-  }
-
-  /** takes one unless limited; returns the seconds to wait (0: taken) */
-  take(key: string): number {
-    const t = this.now();
-    const tat = Math.max(this.tat.get(key) ?? t, t);
-    if (tat - t > this.tolerance) return Math.ceil((tat - this.tolerance - t) / 1000);
-    this.tat.set(key, tat + this.interval);
-    return 0;
-  }
-
-  get size(): number {
-    return this.tat.size;
-  }
 }
 
 /** Who is counted as one source: an IPv4 address, or an IPv6 /64 (one subscriber's prefix). */

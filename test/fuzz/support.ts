@@ -42,7 +42,7 @@ export function fuzzSuite(): { readonly target: FuzzTarget } {
     const svc = await pageServices(tdb.database);
     const limits: BuyerLimits = createBuyerLimits(true, () => 1_000_000);
     // in-process requests have no socket: every one comes from 'unknown'
-    while (limits.lookup('unknown') === 0);
+    while ((await limits.lookup('unknown')) === 0);
     const open = pageApp(svc);
     const buyer = new Browser(open);
     const res = await buyer.lookup(ORDERS.delivered.no, ORDERS.delivered.secret);

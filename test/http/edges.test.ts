@@ -210,7 +210,7 @@ describe('each refusal says what it is', () => {
   it("the API's 429 carries Retry-After", async () => {
     const limits = createBuyerLimits(true, () => 1_000_000);
     const limited = createApp(svc, { limits });
-    for (let i = 0; i < 30; i++) limits.lookup('203.0.113.9');
+    for (let i = 0; i < 30; i++) await limits.lookup('203.0.113.9');
     const res = await limited.request(CHECK, {
       method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.9' }, body: JSON.stringify({ secret: '8462' }),
     });

@@ -103,9 +103,9 @@ describe('strangers cannot lock the buyer out (API and page)', () => {
     const app = createApp(svc, { limits });
     const no = ORDERS.inProgress.no;
     // the order is guarded and 203.0.113.5 already failed on it twice
-    for (let i = 0; i < 18; i++) limits.verification(`10.30.${i}.1`).failed(no, false);
-    limits.verification('203.0.113.5').failed(no, false);
-    limits.verification('203.0.113.5').failed(no, false);
+    for (let i = 0; i < 18; i++) await limits.verification(`10.30.${i}.1`).failed(no, false);
+    await limits.verification('203.0.113.5').failed(no, false);
+    await limits.verification('203.0.113.5').failed(no, false);
     const time = async (orderNo: string, secret: string, ip: string) => {
       const t = performance.now();
       const res = await app.request(`/api/v1/orders/${orderNo}/check`, { ...json(secret), headers: from(ip) });
@@ -128,9 +128,9 @@ describe('strangers cannot lock the buyer out (API and page)', () => {
     const limits = createBuyerLimits(true, () => 4_000_000);
     const page = pageApp(svc, limits);
     const no = ORDERS.refunded.no;
-    for (let i = 0; i < 18; i++) limits.verification(`10.40.${i}.1`).failed(no, false);
+    for (let i = 0; i < 18; i++) await limits.verification(`10.40.${i}.1`).failed(no, false);
     // the same stranger, typing the gateway's transaction number of the same order
-    for (let i = 0; i < 2; i++) limits.verification('203.0.113.8').failed(no, false);
+    for (let i = 0; i < 2; i++) await limits.verification('203.0.113.8').failed(no, false);
     const stranger = new Browser(page);
     const refused = await stranger.post('/lookup', { csrf: await stranger.csrf(), orderNo: '2026112222001490000000090007', secret: ORDERS.refunded.secret }, { 'x-forwarded-for': '203.0.113.8' });
     const unknown = await stranger.post('/lookup', { csrf: await stranger.csrf(), orderNo: 'K2099010100003', secret: ORDERS.refunded.secret }, { 'x-forwarded-for': '198.18.2.9' });

@@ -129,7 +129,7 @@ describe('lookup', () => {
 
   it('failures of one order from many networks do not lock its buyer out (issue 10: they used to, at 20)', async () => {
     const limits = createBuyerLimits(true, () => 5_000_000);
-    for (let i = 0; i < 40; i++) limits.verification(`10.${i}.0.1`).failed(ORDERS.delivered.no, false);
+    for (let i = 0; i < 40; i++) await limits.verification(`10.${i}.0.1`).failed(ORDERS.delivered.no, false);
     const b = new Browser(pageApp(svc, limits));
     await b.csrf();
     expect((await b.lookup(ORDERS.delivered.no, ORDERS.delivered.secret)).status).toBe(303);

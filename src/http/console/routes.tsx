@@ -9,6 +9,7 @@
  * live session.
  */
 import { readFileSync } from 'node:fs';
+import { bundledAsset } from '../pages/bundled-assets.ts';
 import { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
@@ -44,9 +45,10 @@ export interface ConsoleOptions {
 
 /** console forms carry a few short fields */
 const BODY_LIMIT = 8 * 1024;
-const CSS = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
 
 export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: ConsoleOptions = {}): void {
+  // read when mounted, not when loaded: a Worker's bundled module has no import.meta.url to read beside
+  const CSS = bundledAsset('console.css') ?? readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
   const limits = opts.signIn ?? createSignInLimits(svc.config.rateLimits);
   const con = new Hono<ConsoleEnv>();
 

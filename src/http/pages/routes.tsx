@@ -6,6 +6,7 @@
  * Forms only POST, so the query secret never lands in a URL; keys never do either.
  */
 import { readFileSync } from 'node:fs';
+import { bundledAsset } from './bundled-assets.ts';
 import type { Context } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
@@ -46,7 +47,7 @@ const PAGE_BODY_LIMIT = 8 * 1024;
 /** a buyer's message: BUYER_MESSAGE_MAX characters of Chinese are 9 bytes each once form-encoded */
 const MESSAGE_BODY_LIMIT = 24 * 1024;
 
-const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+const asset = (name: string) => bundledAsset(name) ?? readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
 type Status = 200 | 400 | 401 | 403 | 404 | 405 | 413 | 429;
 
@@ -113,7 +114,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     if (!isOrderNo(orderNo) || !isQuerySecret(secret)) return lookupPage(c, 404, lang, t.failed);
     const ip = clientIp(c);
     const limits = c.get('limits');
-    const wait = limits.lookup(ip);
+    const wait = await limits.lookup(ip);
     if (wait) {
       tooMany(c, wait);
       return lookupPage(c, 429, lang, t.rateLimited(wait));
@@ -146,7 +147,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     const loaded = session ? await loadAnswer(svc, session) : null;
     if (!session || !loaded) return fail(401, t.expired);
     const ip = clientIp(c);
-    const wait = c.get('limits').reveal(ip, session.orderNo);
+    const wait = await c.get('limits').reveal(ip, session.orderNo);
     if (wait) {
       tooMany(c, wait);
       return fail(429, t.rateLimited(wait));

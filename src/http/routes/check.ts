@@ -38,7 +38,7 @@ export function mountCheck(app: OpenAPIHono<AppEnv>) {
     const { orderNo } = c.req.valid('param');
     const { secret } = c.req.valid('json');
     const ip = clientIp(c);
-    const wait = limits.lookup(ip);
+    const wait = await limits.lookup(ip);
     if (wait) {
       c.header('retry-after', String(wait));
       return problem(c, 'rate_limited', `try again in ${wait} s`, { retryAfter: wait }) as never;

@@ -1,0 +1,31 @@
+/**
+ * The Worker's `fetch`: services for this request (worker/services.ts), the same app as Node's
+ * `serve` builds, closed once the answer is out. Services that cannot be built answer as the app
+ * would (worker/unavailable.ts).
+ */
+import { createApp } from '../http/app.ts';
+import { extendApp } from '../http/extensions.ts';
+import { sweepHealth } from '../jobs/run-record.ts';
+import type { Services } from '../services.ts';
+import type { WorkerEnv } from './env.ts';
+import { workerServices } from './services.ts';
+import { unavailable } from './unavailable.ts';
+
+export interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export async function handleFetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+  let svc: Services;
+  try {
+    svc = await workerServices(env);
+  } catch (err) {
+    return unavailable(err).fetch(request);
+  }
+  try {
+    const app = createApp(svc, { extend: (a) => extendApp(a, svc), healthExtras: () => sweepHealth(svc.database) });
+    return await app.fetch(request, env, ctx as never);
+  } finally {
+    ctx.waitUntil(svc.close());
+  }
+}
