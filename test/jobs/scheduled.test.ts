@@ -6,6 +6,7 @@ import { createServices, type Services } from '../../src/services.ts';
 import { scheduledHandler } from '../../src/jobs/scheduled.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { movableClock, stuckWorld, sweepServices } from './support.ts';
+import { startReceiver } from '../push/receiver.ts';
 
 describe('scheduled handler', () => {
   let tdb: TestDatabase;
@@ -35,5 +36,27 @@ describe('scheduled handler', () => {
     expect(second.picked).toBe(2);
     expect(waited).toHaveLength(2);
     expect((await handler({}, {}, ctx)).picked).toBe(0);
+  });
+
+  it('sends the webhooks a pushing shop is owed for what the run delivered (Workers has no serve loop to do it)', async () => {
+    const receiver = await startReceiver();
+    try {
+      const world = await testDatabase();
+      const env = { SHOP_PUSH_SECRET: 'test-push-secret-0123456789abcdef0123456789', SHOP_WEBHOOK_URL: receiver.url };
+      const svc = await sweepServices(world.database, stuckWorld(clock.now(), 2), { clock, env });
+      try {
+        const handler = scheduledHandler(() => createServices(svc.config, { database: world.database, migrated: true, now: clock.now }));
+        const run = await handler({ cron: '* * * * *' }, {}, { waitUntil: () => {} });
+        expect(run.byAction).toEqual({ reissued: 2 });
+        const events = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { orderNo: string } });
+        expect(events.map((e) => e.type)).toEqual(['keys.delivered', 'keys.delivered']);
+        expect(new Set(events.map((e) => e.data.orderNo)).size).toBe(2);
+      } finally {
+        await svc.close();
+        await world.drop();
+      }
+    } finally {
+      await receiver.close();
+    }
   });
 });
