@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { Agent, request } from 'undici';
 import { startCluster } from '../test/cluster/cluster.ts';
+import { inProgressWorld } from './in-progress-world.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,21 +49,6 @@ const LATENCY = num('latency', args.latency!, 0);
 const N_ORDERS = num('orders', args.orders!, 1);
 const PROCESSES = 3;
 
-/** Supplier orders whose payment is verified and whose supplier is still working (DELIVERY_IN_PROGRESS). */
-function world() {
-  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-  const orders = Array.from({ length: N_ORDERS }, (_, i) => ({
-    orderNo: `L2026120100${String(i).padStart(3, '0')}`, sku: 'APPSTORE-100', quantity: 1, amountCents: 10000,
-    channel: (['alipay', 'wechat', 'epay'] as const)[i % 3], status: 'paid', createdAt: at(10), paidAt: at(9),
-    querySecret: '8462', keys: [], supplier: { state: 'processing', since: at(8) },
-  }));
-  return {
-    name: 'cluster bench', now: at(0),
-    products: [{ sku: 'APPSTORE-100', title: 'App Store 充值卡 100元', priceCents: 10000, fulfilment: 'supplier', deliveryWindowMinutes: 24 * 60 }],
-    orders,
-    gateway: Object.fromEntries(orders.map((o, i) => [o.orderNo, { state: 'paid', amountCents: 10000, paidAt: at(9), tradeNo: `20261201220015${String(i).padStart(6, '0')}` }])),
-  };
-}
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const admin = postgres(args.db, { max: 1, onnotice: () => {} });
@@ -73,7 +59,7 @@ url.pathname = `/${scratch}`;
 
 let exitCode = 0;
 const loadBefore = load();
-const w = world();
+const w = inProgressWorld('cluster bench', N_ORDERS, '20261201');
 const cluster = await startCluster({
   databaseUrl: url.toString(), world: w, processes: PROCESSES, latencyMs: LATENCY,
   env: { TRUST_PROXY: 'on', RATE_LIMITS: args.limits, SWEEP_INTERVAL: '10s' },

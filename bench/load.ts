@@ -33,6 +33,7 @@ import { Agent, request } from 'undici';
 import { newMasterKey } from '../src/crypto/secret-box.ts';
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { inProgressWorld } from './in-progress-world.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,23 +58,6 @@ const RSS_EVERY_MS = 5_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'od-load-'));
 
-/** The world, its `now` this moment (serve --world shifts it by ~0, the sandbox plays it on the real clock). */
-function world() {
-  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-  const orderNo = (i: number) => `L2026112200${String(i).padStart(3, '0')}`;
-  const orders = Array.from({ length: N_ORDERS }, (_, i) => ({
-    orderNo: orderNo(i), sku: 'APPSTORE-100', quantity: 1, amountCents: 10000,
-    channel: (['alipay', 'wechat', 'epay'] as const)[i % 3], status: 'paid', createdAt: at(10), paidAt: at(9),
-    querySecret: '8462', keys: [], supplier: { state: 'processing', since: at(8) },
-  }));
-  return {
-    name: 'load', now: at(0),
-    // a long window: the checks stay DELIVERY_IN_PROGRESS however long the run
-    products: [{ sku: 'APPSTORE-100', title: 'App Store 充值卡 100元', priceCents: 10000, fulfilment: 'supplier', deliveryWindowMinutes: 24 * 60 }],
-    orders,
-    gateway: Object.fromEntries(orders.map((o, i) => [o.orderNo, { state: 'paid', amountCents: 10000, paidAt: at(9), tradeNo: `20261122220015${String(i).padStart(6, '0')}` }])),
-  };
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -108,7 +92,7 @@ async function waitForLine(file: string, re: RegExp, child: { exitCode: number |
 }
 
 const worldFile = join(dir, 'world.json');
-const w = world();
+const w = inProgressWorld('load', N_ORDERS, '20261122');
 writeFileSync(worldFile, JSON.stringify(w));
 
 let scratch: { admin: postgres.Sql; name: string; url: string } | undefined;
