@@ -16,9 +16,9 @@
  * Unpaid orders through a plugin order-doctor cannot ask are left alone (nothing says they were
  * paid); a buyer who checks one gets PAYMENT_UNVERIFIABLE and a ticket.
  */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { asc, eq, gt, sql } from 'drizzle-orm';
 import type { StuckBatch, StuckOrder, StuckQuery } from '../port.ts';
-import { readCursor, writeCursor } from '../cursor.ts';
+import { readCursor, walkOrders } from '../cursor.ts';
 import { fromShopTime, toShopTime } from '../local-time.ts';
 import type { AcgFakaContext } from './context.ts';
 import { channelOfHandle, isAutomatic } from './map.ts';
@@ -44,11 +44,12 @@ export async function findAcgFakaStuck(ctx: AcgFakaContext, q: StuckQuery): Prom
   const ripe = toShopTime(new Date(q.now.getTime() - ctx.autoWindowMs), ctx.zone);
   const cursor = (await readCursor(ctx)) ?? -1;
   const start = await idBefore(ctx, horizon);
-  const after = Math.max(cursor, start);
-  const found: StuckOrder[] = [];
-  let last = after;
-  walk: for (;;) {
-    const page = await ctx.db
+  return walkOrders(ctx, q, {
+    after: Math.max(cursor, start),
+    // a first run stores where the horizon started: the next need not look for it again
+    stored: cursor,
+    pageSize: PAGE,
+    page: (after) => ctx.db
       .select({
         id: o.id, tradeNo: o.tradeNo, commodityId: o.commodityId, cardNum: o.cardNum, status: o.status, deliveryStatus: o.deliveryStatus,
         createTime: o.createTime, deliveryWay: g.deliveryWay, sharedId: g.sharedId, handle: p.handle,
@@ -59,26 +60,13 @@ export async function findAcgFakaStuck(ctx: AcgFakaContext, q: StuckQuery): Prom
       .from(o)
       .leftJoin(g, eq(g.id, o.commodityId))
       .leftJoin(p, eq(p.id, o.payId))
-      .where(gt(o.id, last))
+      .where(gt(o.id, after))
       .orderBy(asc(o.id))
-      .limit(PAGE);
-    for (const row of page) {
-      // ids grow with creation time: the first order too young to judge ends this walk
-      if (row.createTime > ripe) break walk;
-      last = Number(row.id);
-      const stuck = row.createTime <= horizon ? null : shapeOf(ctx, row, q.now);
-      if (stuck) found.push(stuck);
-      if (found.length >= q.limit) break walk;
-    }
-    if (page.length < PAGE) break;
-  }
-  const moved = last;
-  return {
-    orders: found,
-    done: async () => {
-      if (!q.dryRun && moved > cursor) await writeCursor(ctx, moved);
-    },
-  };
+      .limit(PAGE),
+    id: (row) => Number(row.id),
+    ripe: (row) => row.createTime <= ripe,
+    shape: (row) => (row.createTime <= horizon ? null : shapeOf(ctx, row, q.now)),
+  });
 }
 
 interface WalkRow {

@@ -13,7 +13,7 @@
  */
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { StuckBatch, StuckOrder, StuckQuery } from '../port.ts';
-import { readCursor, writeCursor } from '../cursor.ts';
+import { readCursor, walkOrders } from '../cursor.ts';
 import type { DujiaoNextContext } from './context.ts';
 import { channelOf, skuOf } from './map.ts';
 import { orderItems, orders, STATUS } from './tables.ts';
@@ -60,25 +60,15 @@ export async function findDujiaoNextStuck(ctx: DujiaoNextContext, q: StuckQuery)
   const ripe = new Date(q.now.getTime() - ctx.autoWindowMs);
   const cursor = await readCursor(ctx);
   const after = Math.max(cursor ?? -1, await idBefore(ctx, horizon));
-  const found: StuckOrder[] = [];
-  let last = after;
-  walk: for (;;) {
-    const rows = await page(ctx, last);
-    for (const row of rows) {
-      if (row.createdAt > ripe) break walk;
-      last = Number(row.id);
-      const stuck = row.deletedAt || row.createdAt <= horizon ? null : await shapeOf(ctx, row, q.now);
-      if (stuck) found.push(stuck);
-      if (found.length >= q.limit) break walk;
-    }
-    if (rows.length < PAGE) break;
-  }
-  return {
-    orders: found,
-    done: async () => {
-      if (!q.dryRun && last > after) await writeCursor(ctx, last);
-    },
-  };
+  return walkOrders(ctx, q, {
+    after,
+    stored: after,
+    pageSize: PAGE,
+    page: (from) => page(ctx, from),
+    id: (row) => Number(row.id),
+    ripe: (row) => row.createdAt <= ripe,
+    shape: (row) => (row.deletedAt || row.createdAt <= horizon ? null : shapeOf(ctx, row, q.now)),
+  });
 }
 
 async function shapeOf(

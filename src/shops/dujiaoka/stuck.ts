@@ -20,7 +20,7 @@
  */
 import { and, asc, eq, gt, gte, sql } from 'drizzle-orm';
 import type { StuckBatch, StuckOrder, StuckQuery } from '../port.ts';
-import { readCursor, writeCursor } from '../cursor.ts';
+import { readCursor, walkOrders } from '../cursor.ts';
 import { fromShopTime, toShopTime } from '../local-time.ts';
 import type { DujiaokaContext } from './context.ts';
 import { channelOfHandler } from './map.ts';
@@ -66,10 +66,11 @@ export async function findDujiaokaStuck(ctx: DujiaokaContext, q: StuckQuery): Pr
   if (after < 0 || (await createdAtOf(ctx, after)) < horizon) {
     after = Math.max(after, await idBefore(ctx, horizonStart));
   }
-  const found: StuckOrder[] = [];
-  let last = after;
-  walk: for (;;) {
-    const page = await ctx.db
+  return walkOrders(ctx, q, {
+    after,
+    stored: after,
+    pageSize: PAGE,
+    page: (from) => ctx.db
       .select({
         id: o.id, orderSn: o.orderSn, goodsId: o.goodsId, type: o.type, status: o.status, buyAmount: o.buyAmount,
         createdAt: o.createdAt, deletedAt: o.deletedAt, handler: p.payHandleroute,
@@ -79,26 +80,14 @@ export async function findDujiaokaStuck(ctx: DujiaokaContext, q: StuckQuery): Pr
       })
       .from(o)
       .leftJoin(p, eq(p.id, o.payId))
-      .where(gt(o.id, last))
+      .where(gt(o.id, from))
       .orderBy(asc(o.id))
-      .limit(PAGE);
-    for (const row of page) {
-      // ids grow with creation time: the first order too young to judge ends this walk
-      if (!row.createdAt || row.createdAt > ripe) break walk;
-      last = Number(row.id);
-      const stuck = row.deletedAt || row.createdAt <= horizon ? null : shapeOf(ctx, row, q.now);
-      if (stuck) found.push(stuck);
-      if (found.length >= q.limit) break walk;
-    }
-    if (page.length < PAGE) break;
-  }
-  const moved = last;
-  return {
-    orders: found,
-    done: async () => {
-      if (!q.dryRun && moved > after) await writeCursor(ctx, moved);
-    },
-  };
+      .limit(PAGE),
+    id: (row) => Number(row.id),
+    // an order without a creation time cannot be judged: the walk waits there, as for a young one
+    ripe: (row) => row.createdAt !== null && row.createdAt <= ripe,
+    shape: (row) => (row.deletedAt || row.createdAt! <= horizon ? null : shapeOf(ctx, row, q.now)),
+  });
 }
 
 async function createdAtOf(ctx: DujiaokaContext, id: number): Promise<string> {
