@@ -1,6 +1,6 @@
 /** The shop's webhooks: each event's delivery state, with a resend button. */
 import type { WebhookRow } from '../../../push/webhook-admin.ts';
-import { Csrf, Notice } from './layout.tsx';
+import { Csrf, Notice, When } from './layout.tsx';
 
 export function WebhooksPage(p: { rows: WebhookRow[]; csrf: string; configured: boolean; note?: string; error?: string }) {
   return (
@@ -21,10 +21,10 @@ export function WebhooksPage(p: { rows: WebhookRow[]; csrf: string; configured: 
               <tr>
                 <td><code>{r.eventId}</code><br />{r.type}</td>
                 <td><a href={`/agent/orders/${encodeURIComponent(r.orderNo)}`}>{r.orderNo}</a></td>
-                <td>{r.status}{r.status === 'pending' && r.attempts > 0 ? ` (next ${r.nextAt.toISOString()})` : ''}</td>
+                <td>{r.status}{r.status === 'pending' && r.attempts > 0 ? <> (next <When at={r.nextAt} />)</> : ''}</td>
                 <td>{String(r.attempts)}</td>
                 <td>{r.lastStatus !== null ? `HTTP ${r.lastStatus}` : ''}{r.lastError ? ` ${r.lastError}` : ''}</td>
-                <td>{r.createdAt.toISOString()}</td>
+                <td><When at={r.createdAt} /></td>
                 <td>
                   {r.status === 'sending' ? 'sending…' : (
                     <form method="post" action={`/agent/webhooks/${r.id}/resend`}>
