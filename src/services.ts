@@ -46,7 +46,7 @@ export interface Services {
   supplier: SupplierClient;
   /** sandbox mode (SANDBOX=on, the demo, serve --world) with at least one upstream unconfigured */
   sandbox: SandboxContext | null;
-  /** where the sandbox listens (its own loopback port) */
+  /** where the sandbox answers: its own loopback port (Node), or in-process (Workers: sandbox/in-process.ts) */
   sandboxUrl: string | null;
   /** true when the card-key master secret was generated for the demo */
   demoSecret: boolean;
@@ -68,8 +68,15 @@ export interface ServiceOptions {
   logger?: Logger;
   /** add prom-client's process and Node.js series to the metrics (serve) */
   processMetrics?: boolean;
-  /** false: never play the sandbox upstreams, even on a database a world was loaded into (Workers: no loopback port to serve them on) */
+  /** false: never play the sandbox upstreams, even on a database a world was loaded into */
   sandbox?: false;
+  /** where the sandbox upstreams answer; default their own loopback port (Workers: in-process, sandbox/in-process.ts) */
+  serveSandbox?: (ctx: SandboxContext) => Promise<SandboxListener>;
+  /**
+   * What the upstream clients send with (net/transports.ts); default node:http. Workers: their
+   * global fetch, the runtime's own way out (node:http there is a layer over it).
+   */
+  upstreamFetch?: typeof fetch;
 }
 
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
@@ -85,14 +92,6 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const now = opts.now ?? (() => new Date());
   const logger = opts.logger ?? createLogger({ format: 'lines' });
   const metrics = createMetrics({ database, now, processMetrics: opts.processMetrics });
-  const factory = createGatewayFactory({
-    now,
-    circuitBreaker: config.circuitBreaker,
-    observe: (call) => observeUpstream(logger, metrics, call),
-    onBreakerChange: (upstream, state) =>
-      logger.warn({ upstream, breaker: state }, state === 'open' ? `circuit opened: ${upstream} fails fast for a while` : `circuit closed: ${upstream} answers again`),
-  });
-  metrics.watchBreakers(() => factory.breakers());
 
   const shop = await openShop(config, { database, box, now });
 
@@ -108,7 +107,18 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     ? { world: createDbSandboxWorld(database.db), now, latencyMs: config.sandboxLatencyMs }
     : null;
   let listener: SandboxListener | null = null;
-  if (sandbox) listener = await listenSandbox(sandbox);
+  if (sandbox) listener = await (opts.serveSandbox ?? listenSandbox)(sandbox);
+
+  const factory = createGatewayFactory({
+    now,
+    circuitBreaker: config.circuitBreaker,
+    observe: (call) => observeUpstream(logger, metrics, call),
+    onBreakerChange: (upstream, state) =>
+      logger.warn({ upstream, breaker: state }, state === 'open' ? `circuit opened: ${upstream} fails fast for a while` : `circuit closed: ${upstream} answers again`),
+    // an in-process sandbox is reached through its own fetch (no socket), which sends every other origin out as usual
+    fetch: listener?.fetch ?? opts.upstreamFetch,
+  });
+  metrics.watchBreakers(() => factory.breakers());
 
   const fixed = fixedGateways(config, factory, listener?.baseUrl ?? null);
   const gateways = createGatewayDirectory({

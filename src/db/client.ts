@@ -11,7 +11,7 @@
  * postgres-guard.ts: a dropped connection must not take the process down.
  */
 import { mkdirSync } from 'node:fs';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { isConnectionLost } from './faults.ts';
 import type { Postgres } from './postgres-guard.ts';
@@ -62,6 +62,15 @@ export interface DatabaseOptions {
    * the guarded build of postgres-guard.ts, which compiles the package's Node sources from disk.
    */
   postgres?: Postgres;
+  /**
+   * false (Workers, through Hyperdrive): send no session settings in the startup packet. Hyperdrive
+   * pools the server's connections across clients in transaction mode, RESETs them between
+   * transactions and documents no startup parameters, so `statement_timeout` and `jit` sent here may
+   * be refused or silently lost. The deadline then comes from the role's own default on the
+   * database (README "Deploying": ALTER ROLE ... IN DATABASE ... SET statement_timeout), which every
+   * server connection starts with and RESET returns to; sessionDeadlineMs() reads it back.
+   */
+  startupSettings?: boolean;
 }
 
 /**
@@ -71,6 +80,17 @@ export interface DatabaseOptions {
 export async function queryRows<T = Record<string, unknown>>(on: Db | Tx, query: SQL): Promise<T[]> {
   const result = (await on.execute(query)) as unknown as T[] | { rows: T[] };
   return Array.isArray(result) ? result : result.rows;
+}
+
+/**
+ * The statement deadline the server applies to this handle's statements, in ms (0: none). Where the
+ * startup packet does not carry it (`startupSettings: false`), it is the role's or database's default.
+ */
+export async function sessionDeadlineMs(database: Database): Promise<number> {
+  const [row] = await database.rows<{ ms: string | number }>(
+    sql`select extract(epoch from current_setting('statement_timeout')::interval) * 1000 as ms`,
+  );
+  return Number(row?.ms ?? 0);
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -90,7 +110,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       // for a connection: a hang by another name. At most a second here (10 connections: at most
       // ten attempts a second against a database that is down).
       backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
-      connection: {
+      connection: opts.startupSettings === false ? {} : {
         // Our queries are short index lookups; JIT compiling them (Postgres does above an estimated
         // cost, and estimates for queue queries run high) cost 25 ms of CPU for a 1 ms query.
         jit: 'off',

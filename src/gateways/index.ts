@@ -30,6 +30,8 @@ export interface GatewayFactoryDeps {
   observe?: (call: UpstreamCall) => void;
   /** an upstream's circuit opened or closed again */
   onBreakerChange?: (upstream: string, state: 'open' | 'closed') => void;
+  /** send the requests through this fetch (net/transports.ts); default node:http */
+  fetch?: typeof fetch;
 }
 
 export function createGatewayFactory(deps: GatewayFactoryDeps): GatewayFactory {
@@ -39,6 +41,7 @@ export function createGatewayFactory(deps: GatewayFactoryDeps): GatewayFactory {
       name, maxConnections: 32, ...(deps.circuitBreaker ? {} : { breaker: false as const }),
       observe: deps.observe,
       onBreakerChange: deps.onBreakerChange ? (state) => deps.onBreakerChange!(name, state) : undefined,
+      fetch: deps.fetch,
     });
     clients.push({ name, client: c });
     return c;

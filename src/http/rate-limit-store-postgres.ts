@@ -10,13 +10,36 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { LimitKind, LimitStore, Tally } from './rate-limit-store.ts';
+import type { Logger } from '../observability/logger.ts';
+import { memoryLimitStore, withFallback, type LimitKind, type LimitStore, type Tally } from './rate-limit-store.ts';
 
 const PURGE_EVERY = 50;
 const PURGE_BATCH = 500;
 
 /** A denied take whose row appeared after this statement's snapshot: wait this long, not 0. */
 const RACED_WAIT_MS = 1000;
+
+/**
+ * The store every process on one Postgres shares (buyer_limits), falling back to this process's
+ * memory while the database does not answer within `timeoutMs` (rate-limit-store.ts withFallback),
+ * with one warning a minute at most: an outage must not flood the log.
+ *
+ * @param what names the limits in the warning ("buyer limits", "console sign-in limits")
+ */
+export function sharedLimitStore(
+  deps: { database: Database; logger: Pick<Logger, 'warn'> },
+  opts: { what: string; timeoutMs: number; maxEntries: number },
+): LimitStore {
+  let lastWarned = 0;
+  return withFallback(postgresLimitStore(deps.database), memoryLimitStore(opts.maxEntries), {
+    timeoutMs: opts.timeoutMs,
+    onFault: (err) => {
+      if (Date.now() - lastWarned < 60_000) return;
+      lastWarned = Date.now();
+      deps.logger.warn(`[limits] the shared ${opts.what} are unavailable, this process limits on its own for now: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  });
+}
 
 export function postgresLimitStore(database: Database): LimitStore {
   let writes = 0;

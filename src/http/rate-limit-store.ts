@@ -8,10 +8,14 @@
  * read here: a fake clock drives both stores alike.
  */
 
-/** What is counted, each kind kept apart (in memory: its own bounded map). */
+/**
+ * What is counted, each kind kept apart (in memory: its own bounded map; in the database: the key's
+ * `kind:` prefix). The buyers' kinds, and the agents' console sign-in failures (console/limits.ts).
+ */
 export type LimitKind =
   | 'lookups' | 'reveals_order_source' | 'reveals_source'
-  | 'source_failures' | 'order_failures' | 'network_failures' | 'opened_by';
+  | 'source_failures' | 'order_failures' | 'network_failures' | 'opened_by'
+  | 'signin_failures';
 
 /** A counted thing: its value and when it last moved. */
 export interface Tally {
@@ -40,6 +44,29 @@ export interface LimitStore {
 /** The level left of a drained count at t: the same arithmetic in both stores (SQL mirrors it). */
 export function drained(prev: Tally | undefined, drainMs: number, t: number): number {
   return prev ? Math.max(0, prev.value - Math.max(0, t - prev.at) / drainMs) : 0;
+}
+
+/** A failure count that drains, and the growing delay it earns past its free failures. */
+export interface BackoffPolicy {
+  /** failures that cost nothing (typos) */
+  free: number;
+  /** one failure drains away in this long */
+  drainMs: number;
+  /** the delay doubles per failure past `free` (2 s, 4 s, 8 s ...), up to this */
+  maxDelayMs: number;
+}
+
+/**
+ * Milliseconds still to wait at t after the failures counted in `failed` (a `drainUp` tally): past
+ * `free` whole failures, 2^(level - free) s after the last one, at most maxDelayMs; 0 to go on.
+ * Buyers' lookups (rate-limits.ts) and agents' sign-ins (console/limits.ts) both wait by it.
+ */
+export function backoffWait(failed: Tally | undefined, policy: BackoffPolicy, t: number): number {
+  if (!failed) return 0;
+  // whole failures left: a failure goes only once fully drained
+  const over = Math.ceil(drained(failed, policy.drainMs, t) - 1e-9) - policy.free;
+  if (over <= 0) return 0;
+  return Math.max(0, failed.at + Math.min(2 ** over * 1000, policy.maxDelayMs) - t);
 }
 
 /** One process's store: a bounded map per kind (the least recently used entries go first). */

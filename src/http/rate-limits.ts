@@ -35,8 +35,8 @@
 import { isIP } from 'node:net';
 import type { VerificationGuard } from '../engine/customer-check.ts';
 import type { Services } from '../services.ts';
-import { drained, memoryLimitStore, withFallback, type LimitStore } from './rate-limit-store.ts';
-import { postgresLimitStore } from './rate-limit-store-postgres.ts';
+import { backoffWait, drained, memoryLimitStore, type LimitStore } from './rate-limit-store.ts';
+import { sharedLimitStore } from './rate-limit-store-postgres.ts';
 
 export { Lru } from './rate-limit-store.ts';
 
@@ -73,16 +73,7 @@ const OPEN: VerificationGuard = { admit: async () => true, failed: async () => u
  */
 export function buyerLimitsFor(svc: Pick<Services, 'config' | 'database' | 'logger'>): BuyerLimits {
   if (!svc.config.rateLimits || svc.database.kind !== 'postgres') return createBuyerLimits(svc.config.rateLimits);
-  let lastWarned = 0;
-  const store = withFallback(postgresLimitStore(svc.database), memoryLimitStore(LIMITS_POLICY.maxEntries), {
-    timeoutMs: LIMITS_POLICY.sharedStepTimeoutMs,
-    onFault: (err) => {
-      // one line a minute at most: a database outage must not flood the log
-      if (Date.now() - lastWarned < MINUTE) return;
-      lastWarned = Date.now();
-      svc.logger.warn(`[limits] the shared buyer limits are unavailable, this process limits on its own for now: ${err instanceof Error ? err.message : String(err)}`);
-    },
-  });
+  const store = sharedLimitStore(svc, { what: 'buyer limits', timeoutMs: LIMITS_POLICY.sharedStepTimeoutMs, maxEntries: LIMITS_POLICY.maxEntries });
   return createBuyerLimits(true, Date.now, { store });
 }
 
@@ -106,12 +97,8 @@ export function createBuyerLimits(
     async lookup(ip) {
       const source = sourceOf(ip);
       const t = now();
-      const failed = await store.read('source_failures', source);
-      const over = levelAt(drained(failed, P.sourceFailures.drainMs, t)) - P.sourceFailures.free;
-      if (failed && over > 0) {
-        const wait = failed.at + Math.min(2 ** over * 1000, P.sourceFailures.maxDelayMs) - t;
-        if (wait > 0) return Math.ceil(wait / 1000);
-      }
+      const wait = backoffWait(await store.read('source_failures', source), P.sourceFailures, t);
+      if (wait > 0) return Math.ceil(wait / 1000);
       return take('lookups', source, P.lookups.burst, P.lookups.perMs);
     },
 

@@ -10,6 +10,7 @@
  * the server did not take responsibility for it (RFC 5321 4.2.5). Anything else after the body
  * started, a dropped connection or a timeout waiting for the final reply, is unknown.
  */
+import { connect as connectTcp, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -59,6 +60,14 @@ export interface SmtpTransportOptions {
   timeouts?: Partial<SmtpTimeouts>;
   /** options for tls.connect (tests: a self-signed server) */
   tls?: ConnectionOptions;
+  /**
+   * Open the TCP connection to the server's NAME here, rather than let nodemailer resolve it and
+   * connect to an address (Workers). workerd's TLS verifies the certificate against the host the
+   * socket was opened to and ignores `servername`, so a real server's certificate, made out to its
+   * name, would never match the address nodemailer connects to. Opened by name, workerd resolves
+   * and verifies the name itself; smtps:// is then upgraded at once, STARTTLS as the server offers.
+   */
+  dialByName?: boolean;
 }
 
 /**
@@ -96,13 +105,27 @@ export function createSmtpTransport(smtpUrl: string, opts: SmtpTransportOptions 
       } catch (err) {
         return { kind: 'not_sent', retryable: true, reason: describe(err) };
       }
-      return deliver(connectionOptions, auth, envelope, raw, t.totalMs);
+      if (!opts.dialByName) return deliver(() => connectionOptions, auth, envelope, raw, t.totalMs);
+      const secure = Boolean(url.secure);
+      const port = Number(url.port) || (secure ? 465 : 587);
+      return deliver(() => ({ ...connectionOptions, connection: dial(String(url.host ?? 'localhost'), port) }), auth, envelope, raw, t.totalMs);
     },
   };
 }
 
+/** A TCP connection to host:port by name (see `dialByName`). */
+function dial(host: string, port: number): Socket {
+  const socket = connectTcp({ host, port });
+  // workerd's net.Socket adds a 'timeout' listener at every read and write while a timeout is set
+  // (its _unrefTimer), so one email passes Node's warning threshold of 10, and workerd's
+  // process.emitWarning then throws an uncaught TypeError into the log. The socket lives for one email.
+  socket.setMaxListeners(0);
+  return socket;
+}
+
 function deliver(
-  options: ConstructorParameters<typeof SMTPConnection>[0],
+  /** called once, in the promise: a connection opened here fails into the outcome, never out of it */
+  connectionOptions: () => ConstructorParameters<typeof SMTPConnection>[0],
   auth: { user: string; pass: string } | undefined,
   envelope: { from: string | false; to: string[] },
   raw: Buffer,
@@ -118,7 +141,12 @@ function deliver(
         this.push(null);
       },
     });
-    const conn = new SMTPConnection(options);
+    let conn: SMTPConnection;
+    try {
+      conn = new SMTPConnection(connectionOptions());
+    } catch (err) {
+      return resolve(classify(err, false));
+    }
     let done = false;
     const finish = (out: SendOutcome) => {
       if (done) return;

@@ -21,6 +21,11 @@
  *   database on each scrape under a deadline (1 s): a database that hangs or fails leaves
  *   sweep_lag_seconds at -1, the depths absent and this at 0, and the scrape still answers.
  * - with `processMetrics` (serve): prom-client's process and Node.js defaults.
+ *
+ * With `perProcess: false` (Workers) only the database's series are served (the queues, the
+ * outboxes, metrics_database_ok): a Worker's isolate counts one request at most before it is gone,
+ * so its counters, histograms and breaker states would be near-zero numbers that look like a quiet
+ * shop. Request counts and latency on Workers come from Workers Analytics and Workers Logs.
  */
 import { sql } from 'drizzle-orm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -33,6 +38,8 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** how long a scrape waits for the database (default 1000 ms) */
   scrapeTimeoutMs?: number;
+  /** false: no per-process series (requests, upstreams, diagnoses, breakers), only the database's (Workers) */
+  perProcess?: boolean;
 }
 
 export interface Metrics {
@@ -57,26 +64,29 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const registry = new Registry();
   const scrapeTimeoutMs = opts.scrapeTimeoutMs ?? 1000;
   if (opts.processMetrics) collectDefaultMetrics({ register: registry });
+  const perProcess = opts.perProcess !== false;
+  // the per-process series, registered only where a process lives long enough to count
+  const own = perProcess ? [registry] : [];
 
   const requests = new Counter({
     name: 'http_requests_total', help: 'HTTP requests answered, by route pattern, method and status',
-    labelNames: ['route', 'method', 'status'] as const, registers: [registry],
+    labelNames: ['route', 'method', 'status'] as const, registers: own,
   });
   const requestSeconds = new Histogram({
     name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request, by route pattern',
-    labelNames: ['route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+    labelNames: ['route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: own,
   });
   const upstreamSeconds = new Histogram({
     name: 'upstream_request_duration_seconds', help: 'Calls to gateways and the supplier as the caller waited for them (retries included), by upstream and outcome',
-    labelNames: ['upstream', 'outcome'] as const, buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20], registers: [registry],
+    labelNames: ['upstream', 'outcome'] as const, buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20], registers: own,
   });
   const diagnoses = new Counter({
     name: 'diagnoses_total', help: 'Diagnoses, by verdict, action taken (or suggested to an agent) and who asked',
-    labelNames: ['verdict', 'action', 'actor'] as const, registers: [registry],
+    labelNames: ['verdict', 'action', 'actor'] as const, registers: own,
   });
   const breakerOpen = new Gauge({
     name: 'circuit_breaker_open', help: '1 while an upstream\'s circuit breaker fails calls fast (open or half-open), else 0',
-    labelNames: ['upstream'] as const, registers: [registry],
+    labelNames: ['upstream'] as const, registers: own,
   });
   const queueDepth = new Gauge({
     name: 'sweep_queue_depth', help: 'Open sweep queue rows: due now, leased by a sweeper, scheduled for later, waiting for stock',
@@ -157,7 +167,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       breakers = read;
     },
     async text() {
-      refreshBreakers();
+      if (perProcess) refreshBreakers();
       await refreshQueues();
       return registry.metrics();
     },

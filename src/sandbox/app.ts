@@ -15,8 +15,15 @@ import { sandboxCredentials, sandboxKeys as k } from './credentials.ts';
 import type { SandboxContext } from './types.ts';
 
 export function sandboxApp(ctx: SandboxContext): Hono {
+  return new Hono().use('*', loopbackOnly).route('/', sandboxRoutes(ctx));
+}
+
+/**
+ * The upstreams without the loopback guard: only for a caller that is itself the only way in (the
+ * Worker's in-process dispatch, sandbox/in-process.ts, which no outside request reaches).
+ */
+export function sandboxRoutes(ctx: SandboxContext): Hono {
   const app = new Hono();
-  app.use('*', loopbackOnly);
   app.route('/alipay', alipaySandbox(ctx, { appId: k.alipay.appId, merchantPublicKey: k.alipay.merchantPublicKey, alipayPrivateKey: k.alipay.alipayPrivateKey }));
   app.route('/wechatpay', wechatPaySandbox(ctx, {
     mchid: k.wechatpay.mchid, appid: k.wechatpay.appid, merchantSerialNo: k.wechatpay.merchantSerialNo,

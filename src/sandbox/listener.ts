@@ -9,8 +9,11 @@ import type { Server } from 'node:http';
 import { sandboxApp } from './app.ts';
 import type { SandboxContext } from './types.ts';
 
+/** Where the sandbox upstreams answer: a loopback port here, or in-process (sandbox/in-process.ts). */
 export interface SandboxListener {
   baseUrl: string;
+  /** what reaches `baseUrl` when the global fetch cannot (nothing listens on a socket) */
+  fetch?: typeof fetch;
   close(): Promise<void>;
 }
 

@@ -23,7 +23,10 @@ export async function handleFetch(request: Request, env: WorkerEnv, ctx: Executi
     return unavailable(err).fetch(request);
   }
   try {
-    const app = createApp(svc, { extend: (a) => extendApp(a, svc), healthExtras: () => sweepHealth(svc.database) });
+    // the sandbox (SANDBOX=on) is reached in-process by the gateway clients only: the public app
+    // does not mount its routes (Node's answers loopback clients; a Worker has no such clients)
+    const pub: Services = { ...svc, sandbox: null };
+    const app = createApp(pub, { extend: (a) => extendApp(a, pub), healthExtras: () => sweepHealth(svc.database) });
     return await app.fetch(request, env, ctx as never);
   } finally {
     ctx.waitUntil(svc.close());

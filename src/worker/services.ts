@@ -9,7 +9,10 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { createServices, type Services } from '../services.ts';
 import { createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { serveSandboxInProcess } from '../sandbox/in-process.ts';
 import { configEnv, type WorkerEnv } from './env.ts';
+import { ensureMigrated } from './migrations.ts';
 
 /** postgres.js pool size per invocation (Cloudflare: at most 5 with Hyperdrive). */
 export const WORKER_MAX_CONNECTIONS = 5;
@@ -18,18 +21,31 @@ export const WORKER_MAX_CONNECTIONS = 5;
 const consoleLines = { write: (line: string) => console.log(line.trimEnd()) };
 
 /**
- * The configuration, the database through Hyperdrive (migrated beforehand by `order-doctor
- * migrate`: a Worker does not change the schema under requests in flight) and the services.
+ * The configuration, the database through Hyperdrive (brought up to date from the bundled
+ * migrations by the isolate's first invocation: worker/migrations.ts) and the services.
  * postgres.js itself rather than the guarded build: its workerd build speaks cloudflare:sockets, and
- * the invocation's own limits end a hung query. No sandbox: it answers loopback clients on a port
- * of its own, and a Worker has neither.
+ * the invocation's own limits end a hung query.
+ *
+ * The sandbox upstreams play unconfigured channels only with SANDBOX=on set in the Worker's vars
+ * (not merely because a world was loaded into the database, as on Node: a deployed Worker turns to
+ * fake gateways only when told to), answered in-process (sandbox/in-process.ts): no port to listen on.
  */
 export async function workerServices(env: WorkerEnv): Promise<Services> {
   const config = loadConfig(configEnv(env));
-  const database = await openDatabase({ url: config.databaseUrl, maxConnections: WORKER_MAX_CONNECTIONS, postgres });
+  // no startup settings: Hyperdrive may drop or refuse them; the role's defaults carry the deadline (db/client.ts)
+  const database = await openDatabase({ url: config.databaseUrl, maxConnections: WORKER_MAX_CONNECTIONS, postgres, startupSettings: false });
   try {
     const logger = createLogger({ format: 'json', destination: consoleLines });
-    return await createServices(config, { database, migrated: true, sandbox: false, logger });
+    await ensureMigrated(database, logger);
+    const svc = await createServices(config, {
+      database, migrated: true, logger,
+      // upstream calls through the runtime's fetch: its node:http is a layer over it (net/transports.ts)
+      upstreamFetch: (input, init) => fetch(input, init),
+      ...(config.sandbox ? { serveSandbox: serveSandboxInProcess } : { sandbox: false as const }),
+    });
+    // /metrics serves what the database knows; an isolate's own counts are not worth a series (observability/metrics.ts)
+    // services given a database leave it open on close (tests share one); this one is the invocation's own
+    return { ...svc, metrics: createMetrics({ database, now: svc.now, perProcess: false }), close: () => svc.close().finally(() => database.close()) };
   } catch (err) {
     await database.close();
     throw err;

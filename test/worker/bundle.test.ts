@@ -2,10 +2,12 @@
  * The Worker builds as `wrangler deploy` would build it (`--dry-run`: no account, no upload), and
  * stays small: the goal is under 1 MiB gzipped, the size printed for the record. The Node-only
  * modules (PGlite, mysql2, undici) must stay out of it (their stand-ins are in src/worker/), and
- * pino must be its Node build (wrangler.toml [alias]).
+ * pino must be its Node build (wrangler.toml [alias]). It carries every migration in migrations/,
+ * byte for byte, as a text module: one added to the folder but not to src/worker/migration-files.ts
+ * fails here.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,5 +41,14 @@ describe.skipIf(!installed)('the Worker bundle (wrangler deploy --dry-run)', () 
     // pino's Node build, whose destination runs our scrub; its browser build would bypass it
     expect(text).toContain('node_modules/pino/pino.js');
     expect(text).not.toContain('node_modules/pino/browser.js');
+    // wrangler writes each text module beside worker.js as <sha1>-<file name>
+    const modules = readdirSync(outdir);
+    const migrations = readdirSync('migrations').filter((f) => f.endsWith('.sql'));
+    expect(migrations.length).toBeGreaterThan(10);
+    for (const file of migrations) {
+      const carried = modules.find((m) => m.endsWith(`-${file}`));
+      expect(carried, `${file} is not in the Worker bundle (src/worker/migration-files.ts)`).toBeDefined();
+      expect(readFileSync(join(outdir, carried!), 'utf8')).toBe(readFileSync(join('migrations', file), 'utf8'));
+    }
   }, 150_000);
 });

@@ -1,10 +1,12 @@
 /**
  * The Worker in its real runtime: `wrangler dev` runs src/worker.ts in local workerd, its Hyperdrive
- * binding on a fresh migrated Postgres database with the demo world loaded (by Node, as the deploy's
- * `order-doctor migrate` and an operator would). Through it: a buyer's check, an agent's diagnosis,
- * the buyer's page and its assets, the cron handler (whose sweep leaves its run record), the buyer
- * limits kept in the database; then, with gateways configured (the sandbox's, served by this
- * process), payments verified by the Worker's own crypto and keys issued exactly once.
+ * binding on a fresh Postgres database migrated by Node (`order-doctor migrate`'s code, which the
+ * Worker then finds nothing to add to) with the demo world loaded. Through it: a buyer's check, an
+ * agent's diagnosis, the buyer's page and its assets, the cron handler (whose sweep leaves its run
+ * record), the buyer limits kept in the database; then, with gateways configured (the sandbox's,
+ * served by this process), payments verified by the Worker's own crypto and keys issued exactly
+ * once; then in sandbox mode (SANDBOX=on, no gateway configured), the sandbox answered inside the
+ * Worker and never from outside. (A Worker migrating an empty database: migrations.pg.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
@@ -52,10 +54,12 @@ describe.skipIf(!PG || !WRANGLER)('the Worker in local workerd (wrangler dev)', 
   let tdb: TestDatabase;
   let worker: WranglerDev;
   let agentToken: string;
+  let nodeMigrations: unknown[];
   const secret = newMasterKey();
 
   beforeAll(async () => {
     ({ tdb, agentToken } = await demoWorldDatabase(secret));
+    nodeMigrations = await tdb.database.rows(sql`select * from drizzle.__drizzle_migrations order by id`);
     worker = await startWranglerDev({ databaseUrl: tdb.url!, vars: { CARD_KEY_SECRET: secret } });
   }, 120_000);
 
@@ -70,6 +74,12 @@ describe.skipIf(!PG || !WRANGLER)('the Worker in local workerd (wrangler dev)', 
     const body = await res.json() as { verdict: string; keys: { secret: string }[] };
     expect(body.verdict).toBe('DELIVERED');
     expect(body.keys.map((k) => k.secret)).toEqual(['S100-DM01-7C3L-7ZD8']);
+  });
+
+  it('found the database Node migrated up to date, and migrated nothing', async () => {
+    expect(nodeMigrations.length).toBeGreaterThan(10);
+    expect(await tdb.database.rows(sql`select * from drizzle.__drizzle_migrations order by id`)).toEqual(nodeMigrations);
+    expect(worker.output()).not.toContain('migrated the database');
   });
 
   it('refuses a wrong secret with problem+json and no key', async () => {
@@ -169,3 +179,55 @@ describe.skipIf(!PG || !WRANGLER)('the Worker re-issuing on verified payments (g
     expect(rows[0]).toEqual({ n: 1, audited: 1 });
   });
 });
+
+describe.skipIf(!PG || !WRANGLER)('the Worker in sandbox mode (SANDBOX=on, no gateway configured): the sandbox answered in-process', () => {
+  let tdb: TestDatabase;
+  let worker: WranglerDev;
+  let agentToken: string;
+  const secret = newMasterKey();
+
+  beforeAll(async () => {
+    ({ tdb, agentToken } = await demoWorldDatabase(secret));
+    worker = await startWranglerDev({ databaseUrl: tdb.url!, vars: { CARD_KEY_SECRET: secret, SANDBOX: 'on' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await tdb?.drop();
+  });
+
+  it('re-issues a paid, undelivered order once the sandbox\'s WeChat Pay, signing and verified both ways, says paid', async () => {
+    const res = await check(worker, 'K2026112210002', '73905');
+    expect(res.status).toBe(200);
+    const body = await res.json() as { verdict: string; action: string; keys: { secret: string }[] };
+    expect(body).toMatchObject({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
+    expect(body.keys).toHaveLength(1);
+    const [row] = await tdb.database.rows<{ n: number }>(sql`
+      select count(*)::int as n from issued_keys k join orders o on o.id = k.order_id where o.order_no = 'K2026112210002'`);
+    expect(row!.n).toBe(1);
+  });
+
+  it('shows the agent the EPay exchange with the in-process sandbox, its RSA signature verified', async () => {
+    const res = await fetch(`${worker.url}/api/v1/agent/orders/K2026112210003/diagnose`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` }, body: '{}',
+    });
+    expect(res.status).toBe(200);
+    type Exchange = { url: string; status: number; signature?: string };
+    const body = await res.json() as { verdict: string; findings: { payment: { data: { trust: string }; evidence: Exchange[] } } };
+    expect(body.verdict).toBe('PAID_NOT_DELIVERED');
+    const { data, evidence } = body.findings.payment;
+    expect(data.trust).toBe('verified');
+    // the EPay v2 query went to the sandbox's origin, which only the Worker's own clients reach
+    expect(evidence).toEqual([expect.objectContaining({ url: 'http://sandbox.internal/sandbox/epay/api/pay/query', status: 200, signature: 'verified' })]);
+  });
+
+  it('grows no public sandbox routes: its paths are the app\'s ordinary 404', async () => {
+    for (const path of ['/sandbox/credentials', '/sandbox/wechatpay/v3/pay/transactions/out-trade-no/K2026112210002?mchid=1', '/sandbox/epay/api.php']) {
+      const res = await fetch(`${worker.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.text()).not.toMatch(/PRIVATE KEY|merchantPrivateKey/);
+    }
+  });
+});
+

@@ -4,37 +4,45 @@
  * database and makes a flood stand out in the audit log. Five failures are free (typos, a pasted
  * newline), then each waits 2^(n-5) s after the last one, at most 15 min; a failure drains after
  * 10 min. Asked BEFORE the token is looked at, so a waiting source's guesses are not even tried.
- * In memory, per process, bounded like the buyer's limits.
+ *
+ * Counted where the buyers' limits are (rate-limit-store.ts, kind `signin_failures`): on Postgres in
+ * buyer_limits, shared by every process and Worker isolate on the database (falling back to this
+ * process's memory while it does not answer), otherwise in memory, bounded.
  */
-import { Lru, sourceOf } from '../rate-limits.ts';
+import type { Services } from '../../services.ts';
+import { LIMITS_POLICY, sourceOf } from '../rate-limits.ts';
+import { backoffWait, memoryLimitStore, type BackoffPolicy, type LimitStore } from '../rate-limit-store.ts';
+import { sharedLimitStore } from '../rate-limit-store-postgres.ts';
 
-const FREE = 5;
-const DRAIN_MS = 10 * 60_000;
-const MAX_DELAY_MS = 15 * 60_000;
+export const SIGN_IN_POLICY: BackoffPolicy = { free: 5, drainMs: 10 * 60_000, maxDelayMs: 15 * 60_000 };
 
 export interface SignInLimits {
   /** seconds `ip` must wait before its next try (0: go on) */
-  wait(ip: string): number;
-  failed(ip: string): void;
+  wait(ip: string): Promise<number>;
+  failed(ip: string): Promise<void>;
 }
 
-export function createSignInLimits(enabled: boolean, now: () => number = Date.now, maxEntries = 50_000): SignInLimits {
-  if (!enabled) return { wait: () => 0, failed: () => {} };
-  const failures = new Lru<{ level: number; at: number }>(maxEntries);
-  const levelAt = (e: { level: number; at: number } | undefined, t: number) => (e ? Math.max(0, e.level - (t - e.at) / DRAIN_MS) : 0);
+/** The limits a service runs with: off (RATE_LIMITS=off), shared through the database on Postgres, in memory on PGlite. */
+export function signInLimitsFor(svc: Pick<Services, 'config' | 'database' | 'logger'>): SignInLimits {
+  if (!svc.config.rateLimits || svc.database.kind !== 'postgres') return createSignInLimits(svc.config.rateLimits);
+  const store = sharedLimitStore(svc, {
+    what: 'console sign-in limits', timeoutMs: LIMITS_POLICY.sharedStepTimeoutMs, maxEntries: LIMITS_POLICY.maxEntries,
+  });
+  return createSignInLimits(true, Date.now, { store });
+}
+
+export function createSignInLimits(
+  enabled: boolean, now: () => number = Date.now, opts: { maxEntries?: number; store?: LimitStore } = {},
+): SignInLimits {
+  if (!enabled) return { wait: async () => 0, failed: async () => {} };
+  const store = opts.store ?? memoryLimitStore(opts.maxEntries ?? LIMITS_POLICY.maxEntries);
   return {
-    wait(ip) {
+    async wait(ip) {
       const t = now();
-      const e = failures.get(sourceOf(ip));
-      const over = Math.ceil(levelAt(e, t) - 1e-9) - FREE;
-      if (!e || over <= 0) return 0;
-      const left = e.at + Math.min(2 ** over * 1000, MAX_DELAY_MS) - t;
-      return left > 0 ? Math.ceil(left / 1000) : 0;
+      return Math.ceil(backoffWait(await store.read('signin_failures', sourceOf(ip)), SIGN_IN_POLICY, t) / 1000);
     },
-    failed(ip) {
-      const t = now();
-      const key = sourceOf(ip);
-      failures.set(key, { level: levelAt(failures.get(key), t) + 1, at: t });
+    async failed(ip) {
+      await store.drainUp('signin_failures', sourceOf(ip), SIGN_IN_POLICY.drainMs, now());
     },
   };
 }

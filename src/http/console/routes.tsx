@@ -26,7 +26,7 @@ import { readForm } from '../pages/form.ts';
 import { noStore, pageSecureHeaders } from '../pages/headers.ts';
 import { requireAgent, sessionCookie } from './auth.ts';
 import type { ConsoleEnv } from './env.ts';
-import { createSignInLimits, type SignInLimits } from './limits.ts';
+import { signInLimitsFor, type SignInLimits } from './limits.ts';
 import { mountOrderRoutes } from './orders.tsx';
 import { mountAdminRoutes } from './admin.tsx';
 import { mountSlaRoutes } from './sla.tsx';
@@ -49,7 +49,7 @@ const BODY_LIMIT = 8 * 1024;
 export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: ConsoleOptions = {}): void {
   // read when mounted, not when loaded: a Worker's bundled module has no import.meta.url to read beside
   const CSS = bundledAsset('console.css') ?? readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
-  const limits = opts.signIn ?? createSignInLimits(svc.config.rateLimits);
+  const limits = opts.signIn ?? signInLimitsFor(svc);
   const con = new Hono<ConsoleEnv>();
 
   con.use('*', pageSecureHeaders);
@@ -69,14 +69,14 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
     const form = await readForm(c);
     if (!csrfOk(c, form.csrf)) return signInPage(c, 403, 'The form expired: try again.');
     const ip = clientIp(c);
-    const wait = limits.wait(ip);
+    const wait = await limits.wait(ip);
     if (wait) {
       c.header('retry-after', String(wait));
       return signInPage(c, 429, `Too many failed sign-ins from your network: try again in ${wait} s.`);
     }
     const agent = typeof form.token === 'string' ? await authenticateAgent(svc, form.token.trim()) : null;
     if (!agent) {
-      limits.failed(ip);
+      await limits.failed(ip);
       await audit(svc.database.db, { at: svc.now(), actor: { kind: 'agent' }, action: 'agent_sign_in_failed', detail: { ip } });
       return signInPage(c, 401, 'That token is not valid (or was revoked).');
     }
