@@ -1,6 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
-import { Agent } from 'undici';
 import { createCircuitBreaker, NEVER_OPEN, type BreakerState } from './circuit-breaker.ts';
+import { fetchTransport, nodeTransport, type TransportAnswer } from './transports.ts';
 import { UpstreamError, type HttpClient, type HttpRequest, type HttpResponse, type UpstreamErrorKind } from './types.ts';
 
 export interface HttpClientOptions {
@@ -29,6 +29,11 @@ export interface HttpClientOptions {
   observe?: (call: UpstreamCall) => void;
   /** told when the circuit breaker opens and closes again */
   onBreakerChange?: (state: 'open' | 'closed') => void;
+  /**
+   * Send through this fetch function instead of node:http (net/transports.ts): a Worker's global
+   * fetch, or its sandbox mode, which answers the sandbox's origin in-process (sandbox/in-process.ts).
+   */
+  fetch?: typeof fetch;
 }
 
 /** How one call of `send` ended, as its caller waited for it (retries included). */
@@ -60,9 +65,9 @@ class NoAnswer extends Error {
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /**
- * The HTTP client every upstream adapter uses: global fetch over a bounded keep-alive undici pool
- * (global fetch so nock can intercept it in tests), per-attempt deadlines that cover the body,
- * jittered retries for transient failures only, and a circuit breaker.
+ * The HTTP client every upstream adapter uses: node:http over a bounded keep-alive pool (a fetch
+ * function on Workers: net/transports.ts; nock intercepts both in tests), per-attempt deadlines
+ * that cover the body, jittered retries for transient failures only, and a circuit breaker.
  *
  * @example
  * const http = createHttpClient({ name: 'epay', retries: 1 });
@@ -80,31 +85,17 @@ export function createHttpClient(opts: HttpClientOptions): ManagedHttpClient {
   const breakerOpts = opts.breaker ?? { failureThreshold: 5, openMs: 30_000 };
   const breaker = breakerOpts === false ? NEVER_OPEN : createCircuitBreaker({ ...breakerOpts, now: opts.now, onChange: opts.onBreakerChange });
 
-  const dispatcher = new Agent({
-    connections: opts.maxConnections ?? 16,
-    connect: { timeout: connectTimeoutMs },
-    headersTimeout: headersTimeoutMs,
-    bodyTimeout: bodyTimeoutMs,
-    keepAliveTimeout: 4000,
-  });
+  const limits = { maxConnections: opts.maxConnections ?? 16, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs };
+  const transport = opts.fetch ? fetchTransport(opts.fetch, limits) : nodeTransport(limits);
 
   async function attempt(req: HttpRequest): Promise<HttpResponse> {
     const started = performance.now();
     const deadline = attemptDeadline(req.signal, attemptTimeoutMs);
     const signal = deadline.signal;
-    let status: number;
-    let headers: Record<string, string>;
-    let body: string;
+    let answer: TransportAnswer;
     try {
-      const init = { method: req.method, headers: req.headers, body: req.body, signal, dispatcher, redirect: 'manual' };
-      const res = await fetch(req.url, init as RequestInit);
-      status = res.status;
-      headers = {};
-      res.headers.forEach((value, name) => {
-        headers[name.toLowerCase()] = value;
-      });
-      // Read the whole body under the same signal: a stalled body is a timeout, not an answer.
-      body = await res.text();
+      // the whole body under the same deadline: a stalled body is a timeout, not an answer
+      answer = await transport.send(req, signal);
     } catch (err) {
       if (req.signal.aborted) throw new NoAnswer('aborted', `${opts.name}: aborted by caller`);
       if (deadline.timedOut()) throw new NoAnswer('timeout', `${opts.name}: no complete answer within ${attemptTimeoutMs} ms`);
@@ -114,7 +105,7 @@ export function createHttpClient(opts: HttpClientOptions): ManagedHttpClient {
     } finally {
       deadline.clear();
     }
-    return { status, headers, body, attempts: 0, ms: Math.round(performance.now() - started) };
+    return { ...answer, attempts: 0, ms: Math.round(performance.now() - started) };
   }
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
@@ -200,7 +191,7 @@ export function createHttpClient(opts: HttpClientOptions): ManagedHttpClient {
 
   return {
     send: opts.observe ? observed : send,
-    close: () => dispatcher.close(),
+    close: () => transport.close(),
     breakerState: () => breaker.state(),
   };
 }

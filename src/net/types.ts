@@ -1,7 +1,7 @@
 /**
  * The one HTTP client every upstream adapter (gateways, supplier) uses. Implemented in
- * net/http-client.ts over the global fetch with an undici Agent (keep-alive pool, bounded
- * connections, connect/header/body timeouts), so nock can intercept it in tests.
+ * net/http-client.ts over node:http (a fetch function on Workers: net/transports.ts), with a
+ * keep-alive pool, bounded connections and connect/header/body timeouts; nock intercepts it in tests.
  */
 export type UpstreamErrorKind = 'timeout' | 'network' | 'http' | 'rate_limited' | 'circuit_open' | 'aborted';
 

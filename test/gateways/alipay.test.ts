@@ -7,7 +7,7 @@ import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../s
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
 import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
-import { offlineClients } from '../net/support.ts';
+import { connectionReset, offlineClients } from '../net/support.ts';
 import { untrustedOn } from './expect.ts';
 
 const ORIGIN = 'https://openapi.alipay.com';
@@ -129,7 +129,7 @@ describe('alipay adapter: faults are untrusted (error/security)', () => {
   });
 
   it('a reset connection is untrusted network', async () => {
-    nock(ORIGIN).post('/gateway.do').query(true).times(2).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(ORIGIN).post('/gateway.do').query(true).times(2).replyWithError(connectionReset());
     const ev = await query();
     expectUntrusted(ev, 'network');
     expect(ev.exchange[0]?.error).toContain('network');

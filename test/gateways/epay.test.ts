@@ -10,7 +10,7 @@ import {
   FIXED_NOW, FIXTURE_HOST, ORDER_NO, PAID_AT, TRADE_NO, adapterConfig, epayKeys, memoryWorld, trade,
   type EpayFixture,
 } from './epay-support.ts';
-import { offlineClients } from '../net/support.ts';
+import { connectionReset, offlineClients } from '../net/support.ts';
 
 const FIXTURE_DIR = new URL('../../fixtures/gateways/epay/', import.meta.url);
 const fixtures = new Map<string, EpayFixture>(
@@ -208,7 +208,7 @@ describe('epay contract: no answer at all', () => {
   });
 
   it('a reset connection is untrusted with fault network, after the retries', async () => {
-    nock(FIXTURE_HOST).post('/api/pay/query').times(2).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(FIXTURE_HOST).post('/api/pay/query').times(2).replyWithError(connectionReset());
     const evidence = await gateway(http({ retries: 1 })).query({ orderNo: ORDER_NO }, signal());
     expect(evidence).toMatchObject({ trust: 'untrusted', fault: { kind: 'network' }, attempts: 2 });
   });

@@ -12,7 +12,7 @@ import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
 import { FIXED_NOW, ORDER_NO, keys, memoryWorld, sandboxTrade } from './support.ts';
 import type { WechatV2Fixture } from './wechatpay-v2.record.ts';
-import { offlineClients } from '../net/support.ts';
+import { connectionReset, offlineClients } from '../net/support.ts';
 import { untrustedOn } from './expect.ts';
 
 const ORIGIN = 'https://api.mch.weixin.qq.com';
@@ -368,7 +368,7 @@ describe('wechatpay v2 adapter: faults without a recorded body (error/security)'
   });
 
   it('a reset connection is untrusted network', async () => {
-    nock(ORIGIN).post('/pay/orderquery').times(2).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(ORIGIN).post('/pay/orderquery').times(2).replyWithError(connectionReset());
     expectUntrusted(await gateway().query({ orderNo: ORDER_NO }, signal()), 'network');
   });
 

@@ -7,7 +7,7 @@ import type { FaultKind, PaymentEvidence, PaymentState, TradeRef } from '../../s
 import type { GatewayAnswerState } from '../../src/sandbox/types.ts';
 import { FIXED_NOW, ORDER_NO, keys, loadFixture, memoryWorld, sandboxTrade } from './support.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
-import { offlineClients } from '../net/support.ts';
+import { connectionReset, offlineClients } from '../net/support.ts';
 import { untrustedOn } from './expect.ts';
 
 const ORIGIN = 'https://api.mch.weixin.qq.com';
@@ -132,7 +132,7 @@ describe('wechatpay adapter: faults are untrusted (error/security)', () => {
 
   it('a reset connection is untrusted network', async () => {
     const f = loadFixture('wechatpay', 'paid');
-    nock(ORIGIN).get(f.request.path).times(2).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(ORIGIN).get(f.request.path).times(2).replyWithError(connectionReset());
     expectUntrusted(await query(), 'network');
   });
 

@@ -27,3 +27,10 @@ export function offlineClients(defaults: HttpClientOptions): (opts?: Partial<Htt
     return c;
   };
 }
+
+/**
+ * What nock's replyWithError should throw for a connection the server reset. An Error, not a plain
+ * `{ code, message }`: nock's node:http interception cannot raise a plain object on the request
+ * (it never errors, and the call waits for its deadline instead).
+ */
+export const connectionReset = (): Error => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
