@@ -4,7 +4,7 @@
  */
 import type { EpayConfig } from '../../src/gateways/epay/client.ts';
 import type { TradeRef } from '../../src/domain/payment.ts';
-import type { GatewayAnswer, SandboxTrade } from '../../src/sandbox/types.ts';
+import { GATEWAY_STATES, type GatewayAnswer, type GatewayAnswerState, type SandboxTrade } from '../../src/sandbox/types.ts';
 import { ORDER_NO, keys, sandboxTrade } from './support.ts';
 
 export { ORDER_NO, memoryWorld } from './support.ts';
@@ -53,3 +53,22 @@ export interface EpayFixture {
 }
 
 export const FIXTURE_HOST = 'https://pay.example.com';
+
+/** One trade per scenario state, each under its own order number: the end-to-end tables (adapter against the sandbox). */
+export const E2E_ANSWERS: Record<GatewayAnswerState, GatewayAnswer> = {
+  paid: { state: 'paid', amountCents: 5000, paidAt: PAID_AT, tradeNo: 'T-PAID-0001' },
+  unpaid: { state: 'unpaid' },
+  in_progress: { state: 'in_progress' },
+  not_found: { state: 'not_found' },
+  closed: { state: 'closed' },
+  refunded: { state: 'refunded', paidAt: PAID_AT, refundedAt: '2026-11-22T03:00:00.000Z' },
+  failed: { state: 'failed', reason: 'card declined' },
+  unreachable: { state: 'unreachable' },
+  timeout: { state: 'timeout' },
+  http_500: { state: 'http_500' },
+  malformed: { state: 'malformed' },
+  bad_signature: { state: 'bad_signature', amountCents: 5000, paidAt: PAID_AT },
+  stale: { state: 'stale', amountCents: 5000, paidAt: PAID_AT },
+};
+export const e2eOrderNo = (s: GatewayAnswerState) => `E2E-${s}`;
+export const e2eTrades = (): SandboxTrade[] => GATEWAY_STATES.map((s) => trade(E2E_ANSWERS[s], e2eOrderNo(s)));

@@ -5,9 +5,9 @@ import { createEpayGateway } from '../../src/gateways/epay/client.ts';
 import { canonicalString, md5Sign, md5Verify, rsaSign } from '../../src/gateways/epay/sign.ts';
 import type { PaymentEvidence, TradeRef } from '../../src/domain/payment.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
-import { GATEWAY_STATES, type GatewayAnswer, type GatewayAnswerState } from '../../src/sandbox/types.ts';
+import { GATEWAY_STATES, type GatewayAnswerState } from '../../src/sandbox/types.ts';
 import {
-  FIXED_NOW, FIXTURE_HOST, ORDER_NO, PAID_AT, TRADE_NO, adapterConfig, epayKeys, memoryWorld, trade,
+  FIXED_NOW, FIXTURE_HOST, ORDER_NO, PAID_AT, TRADE_NO, adapterConfig, e2eOrderNo, e2eTrades, epayKeys, memoryWorld,
   type EpayFixture,
 } from './epay-support.ts';
 import { connectionReset, offlineClients } from '../net/support.ts';
@@ -281,23 +281,8 @@ describe('epay signing (gateway-protocols.md test vectors)', () => {
 });
 
 describe('epay end to end: adapter against the sandbox over real HTTP', () => {
-  const ANSWERS: Record<GatewayAnswerState, GatewayAnswer> = {
-    paid: { state: 'paid', amountCents: 5000, paidAt: PAID_AT, tradeNo: 'T-PAID-0001' },
-    unpaid: { state: 'unpaid' },
-    in_progress: { state: 'in_progress' },
-    not_found: { state: 'not_found' },
-    closed: { state: 'closed' },
-    refunded: { state: 'refunded', paidAt: PAID_AT, refundedAt: '2026-11-22T03:00:00.000Z' },
-    failed: { state: 'failed', reason: 'card declined' },
-    unreachable: { state: 'unreachable' },
-    timeout: { state: 'timeout' },
-    http_500: { state: 'http_500' },
-    malformed: { state: 'malformed' },
-    bad_signature: { state: 'bad_signature', amountCents: 5000, paidAt: PAID_AT },
-    stale: { state: 'stale', amountCents: 5000, paidAt: PAID_AT },
-  };
-  const orderNo = (s: GatewayAnswerState) => `E2E-${s}`;
-  const trades = GATEWAY_STATES.map((s) => trade(ANSWERS[s], orderNo(s)));
+  const orderNo = e2eOrderNo;
+  const trades = e2eTrades();
 
   let server: SandboxListener;
   let apiUrl: string;

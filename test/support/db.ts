@@ -16,15 +16,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own on the real Postgres server. */
-export async function freshPostgres(url: string, maxConnections = 20): Promise<TestDatabase> {
+/** A fresh database of its own on the real Postgres server, migrated unless `migrate: false` (what a first deploy meets). */
+export async function freshPostgres(url: string, maxConnections = 20, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `od_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   const u = new URL(url);
   u.pathname = `/${name}`;
   const database = await openDatabase({ url: u.toString(), maxConnections });
-  await migrateDatabase(database);
+  if (opts.migrate !== false) await migrateDatabase(database);
   return {
     database,
     url: u.toString(),

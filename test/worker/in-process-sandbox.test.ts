@@ -11,29 +11,14 @@ import { createEpayGateway } from '../../src/gateways/epay/client.ts';
 import type { PaymentEvidence } from '../../src/domain/payment.ts';
 import { serveSandboxInProcess, IN_PROCESS_ORIGIN } from '../../src/sandbox/in-process.ts';
 import { listenSandbox } from '../../src/sandbox/listener.ts';
-import { GATEWAY_STATES, type GatewayAnswer, type GatewayAnswerState } from '../../src/sandbox/types.ts';
-import { FIXED_NOW, PAID_AT, adapterConfig, memoryWorld, trade } from '../gateways/epay-support.ts';
+import { GATEWAY_STATES } from '../../src/sandbox/types.ts';
+import { FIXED_NOW, adapterConfig, e2eOrderNo, e2eTrades, memoryWorld } from '../gateways/epay-support.ts';
 import { offlineClients } from '../net/support.ts';
 
 const http = offlineClients({ name: 'epay', retries: 0, breaker: false });
 
-const ANSWERS: Record<GatewayAnswerState, GatewayAnswer> = {
-  paid: { state: 'paid', amountCents: 5000, paidAt: PAID_AT, tradeNo: 'T-PAID-0001' },
-  unpaid: { state: 'unpaid' },
-  in_progress: { state: 'in_progress' },
-  not_found: { state: 'not_found' },
-  closed: { state: 'closed' },
-  refunded: { state: 'refunded', paidAt: PAID_AT, refundedAt: '2026-11-22T03:00:00.000Z' },
-  failed: { state: 'failed', reason: 'card declined' },
-  unreachable: { state: 'unreachable' },
-  timeout: { state: 'timeout' },
-  http_500: { state: 'http_500' },
-  malformed: { state: 'malformed' },
-  bad_signature: { state: 'bad_signature', amountCents: 5000, paidAt: PAID_AT },
-  stale: { state: 'stale', amountCents: 5000, paidAt: PAID_AT },
-};
-const orderNo = (s: GatewayAnswerState) => `E2E-${s}`;
-const ctx = { world: memoryWorld(GATEWAY_STATES.map((s) => trade(ANSWERS[s], orderNo(s)))), now: () => FIXED_NOW, latencyMs: 0 };
+const orderNo = e2eOrderNo;
+const ctx = { world: memoryWorld(e2eTrades()), now: () => FIXED_NOW, latencyMs: 0 };
 
 /** What an adapter concludes, without the timings, the exchange, and a fault's wording (the socket's error code is not ours). */
 function facts(e: PaymentEvidence) {

@@ -9,12 +9,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
-import { openDatabase, type Database } from '../../src/db/client.ts';
+import type { Database } from '../../src/db/client.ts';
 import { createServices } from '../../src/services.ts';
 import { loadWorld } from '../../src/world/load.ts';
 import { parseScenario } from '../../src/world/schema.ts';
@@ -32,23 +31,7 @@ if (!WRANGLER) {
 type MigrationRow = { id: number; hash: string; created_at: string };
 
 /** A new database with nothing in it, not even drizzle's schema: what a first deploy meets. */
-async function emptyPostgres(): Promise<TestDatabase> {
-  const name = `od_test_empty_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(POSTGRES_URL!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(POSTGRES_URL!);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ url: u.toString(), maxConnections: 2 });
-  return {
-    database,
-    url: u.toString(),
-    async drop() {
-      await database.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
+const emptyPostgres = (): Promise<TestDatabase> => freshPostgres(POSTGRES_URL!, 2, { migrate: false });
 
 async function migrationRows(database: Database): Promise<MigrationRow[]> {
   const present = await database.rows<{ ok: boolean }>(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
