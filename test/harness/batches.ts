@@ -3,11 +3,11 @@
  * writes (reissue of one and of two keys, a paid order closed by timeout, a voided key to replace,
  * keys lost in the migration to restore, a paid order whose product has no stock), with just
  * enough stock. Each
- * batch has its own products, so what one batch ends with is known whatever the kills did.
+ * batch has its own products, so what one batch ends with is known whatever the kills did. The
+ * shops in their own databases make theirs alike (shops/*.ts).
  */
 import type { Channel } from '../../src/domain/verdicts.ts';
 import type { World } from '../../src/world/schema.ts';
-import { insertCarmis, insertGoods, insertOrder, PAY, type AnswerBook, type TestShop } from '../shops/dujiaoka/support.ts';
 
 export const SECRET = '8462';
 export const CONTACT = 'buyer@example.com';
@@ -19,7 +19,7 @@ export interface Batch {
   orders: { orderNo: string; expect: Expect }[];
 }
 
-const iso = (d: Date, minutesAgo: number) => new Date(d.getTime() - minutesAgo * 60_000).toISOString();
+export const iso = (d: Date, minutesAgo: number) => new Date(d.getTime() - minutesAgo * 60_000).toISOString();
 
 /** A built-in store batch (a scenario world minus its checks), `now` the clock of the next child. */
 export function builtinBatch(round: number, now: Date): { world: World; batch: Batch } {
@@ -76,64 +76,4 @@ export function builtinBatch(round: number, now: Date): { world: World; batch: B
       ],
     },
   };
-}
-
-/** What a dujiaoka batch started as, for the sales-volume count. */
-export interface ShopBatch extends Batch {
-  goods: { id: number; salesVolume: number }[];
-  /** orders whose sale dujiaoka had not counted (waiting, expired): a delivery counts it, once */
-  uncounted: { orderNo: string; goodsId: number; quantity: number }[];
-  /** the legacy records of the orders to restore, for order-doctor's database */
-  legacy: World['legacy'];
-}
-
-/**
- * A dujiaoka batch: its goods, carmis and orders in the shop, each order's gateway answer in `book`;
- * the legacy records of the orders to restore are returned, for order-doctor's own database.
- */
-export async function dujiaokaBatch(shop: TestShop, book: AnswerBook, round: number, now: Date): Promise<ShopBatch> {
-  const r = String(round).padStart(3, '0');
-  const goodsId = 100 + round * 2;
-  const none = goodsId + 1;
-  await insertGoods(shop, { id: goodsId, name: `Harness ${r}`, priceCents: 10000, salesVolume: 10 });
-  await insertGoods(shop, { id: none, name: `Harness ${r} (no stock)`, priceCents: 10000, salesVolume: 10 });
-  // what the deliveries need (1 + 1 + 1 + 2 + 1), plus one to spare
-  await insertCarmis(shop, goodsId, Array.from({ length: 7 }, (_, i) => `KD${r}-CARMI-${String(i).padStart(3, '0')}`));
-  // status 4 with nothing in info: completed on the old platform, its keys lost in the migration (restored from the legacy record)
-  const specs: { status: 1 | 4 | 6 | -1; quantity: number; goods: number }[] = [
-    { status: 6, quantity: 1, goods: goodsId },
-    { status: 6, quantity: 1, goods: goodsId },
-    { status: 1, quantity: 1, goods: goodsId },
-    { status: 1, quantity: 2, goods: goodsId },
-    { status: -1, quantity: 1, goods: goodsId },
-    { status: 6, quantity: 1, goods: none },
-    { status: 4, quantity: 2, goods: goodsId },
-  ];
-  const batch: ShopBatch = {
-    orders: [], goods: [{ id: goodsId, salesVolume: 10 }, { id: none, salesVolume: 10 }], uncounted: [], legacy: { orders: [], migration: {} },
-  };
-  let i = 0;
-  for (const s of specs) {
-    i++;
-    const orderSn = `KD${r}HARNESS${String(i).padStart(3, '0')}`; // 16 characters, as dujiaoka's
-    const tradeNo = `2026112222002${r}${String(i).padStart(10, '0')}`;
-    const paidAt = new Date(now.getTime() - 29 * 60_000).toISOString();
-    await insertOrder(shop, {
-      orderSn, goodsId: s.goods, priceCents: 10000, buyAmount: s.quantity, payId: PAY.alipay, status: s.status,
-      searchPwd: SECRET, email: CONTACT, info: s.status === 6 ? '库存不足' : s.status === 4 ? '' : null,
-      tradeNo: s.status === 6 || s.status === 4 ? tradeNo : '', createdAt: new Date(now.getTime() - 30 * 60_000),
-    });
-    if (s.status === 4) {
-      const legacyNo = `L${orderSn.slice(1)}`;
-      batch.legacy.orders.push({
-        orderNo: legacyNo, sku: String(s.goods), quantity: s.quantity, amountCents: 10000 * s.quantity, status: 'delivered', paidAt,
-        querySecret: SECRET, keys: Array.from({ length: s.quantity }, (_, k) => `KD${r}-LEGACY-${i}-${k}`),
-      });
-      batch.legacy.migration[legacyNo] = { state: 'migrated', batch: `B${r}`, newOrderNo: orderSn };
-    }
-    book.set(orderSn, 'alipay', 10000 * s.quantity, { state: 'paid', amountCents: 10000 * s.quantity, paidAt, tradeNo });
-    batch.orders.push({ orderNo: orderSn, expect: s.goods === none ? { kind: 'out_of_stock' } : { kind: 'filled', quantity: s.quantity } });
-    if (s.status === 1 || s.status === -1) batch.uncounted.push({ orderNo: orderSn, goodsId: s.goods, quantity: s.quantity });
-  }
-  return batch;
 }

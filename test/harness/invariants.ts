@@ -7,9 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.ts';
 import type { SecretBox } from '../../src/crypto/secret-box.ts';
-import type { TestShop } from '../shops/dujiaoka/support.ts';
-import { rows as shopRows } from '../shops/dujiaoka/support.ts';
-import type { Batch, ShopBatch } from './batches.ts';
+import type { Batch } from './batches.ts';
 
 type Check = [name: string, query: ReturnType<typeof sql>];
 
@@ -142,7 +140,7 @@ const SWEEP_SETTLED: Check[] = [
        and not exists (select 1 from sweep_queue q where q.order_no = d.order_no and q.reason = 'out_of_stock' and q.done_at is null)`],
 ];
 
-// --- dujiaoka ----------------------------------------------------------------------------------
+// --- a shop in its own database (dujiaoka, dujiao-next, acg-faka) ------------------------------
 
 /** Journal and audit trail, in our database, for a shop in its own. */
 const JOURNAL: Check[] = [
@@ -177,80 +175,70 @@ const JOURNAL: Check[] = [
                    then 1 else 0 end`],
 ];
 
-interface JournalRow { id: string; order_no: string; state: string; detail: { keyHashes?: string[]; carmisIds?: number[]; salesCounted?: boolean } }
+interface JournalRow { id: string; order_no: string; state: string; detail: { keyHashes?: string[] } }
+
+/** One order as the shop's own code shows it to its buyer. */
+export interface ShopOrderView {
+  orderNo: string;
+  /** what the buyer paid for */
+  quantity: number;
+  /** the keys the shop shows as delivered (dujiaoka: a completed order's info; dujiao-next: its fulfillments; acg-faka: the cards sold to it) */
+  keys: string[];
+  /** the shop's own status, for the messages */
+  status: string;
+}
+
+/** A shop's orders, and what its own rows break among themselves (a key marked sold in no order, a counter off...). */
+export interface ShopView {
+  orders: ShopOrderView[];
+  problems: string[];
+}
 
 /**
- * The shop's own rows against each other and against our journal: no carmi sold twice or lost, no
- * order above its quantity, the sale counted once, every key in the shop covered by a journal entry
- * (still `prepared` just after a kill; `committed` once settled), every committed entry landed.
+ * The shop's view of our batches' orders against our journal, audit trail and diagnoses: no key
+ * held twice, no order above its quantity, every key in the shop covered by a journal entry that
+ * recorded exactly those keys (still `prepared` just after a kill; `committed` once settled), every
+ * committed entry landed. Settled: nothing left prepared, every order ended as it must.
  */
-export async function dujiaokaViolations(
-  database: Database, shop: TestShop, box: SecretBox, batches: ShopBatch[], opts: { settled: boolean },
+export async function shopViolations(
+  database: Database, box: SecretBox, view: ShopView, batches: Batch[], opts: { settled: boolean },
 ): Promise<string[]> {
-  const out = await run(database, [...JOURNAL, ...DIAGNOSES]);
-  const orders = await shopRows(shop, 'select order_sn, goods_id, buy_amount, status, info from orders');
-  const carmis = await shopRows(shop, 'select id, goods_id, carmi, status, is_loop from carmis');
+  const out = [...view.problems, ...(await run(database, [...JOURNAL, ...DIAGNOSES]))];
   const journal = await database.rows<JournalRow>(sql`select id, order_no, state, detail from shop_deliveries`);
   const ours = new Set(batches.flatMap((b) => b.orders.map((o) => o.orderNo)));
+  const mine = view.orders.filter((o) => ours.has(o.orderNo));
 
-  const lines = (info: unknown) => (typeof info === 'string' ? info.split('\n').map((l) => l.trim()).filter(Boolean) : []);
   const holder = new Map<string, string>();
-  const byCarmi = new Map(carmis.map((c) => [String(c.carmi), c]));
-  for (const o of orders) {
-    const sn = String(o.order_sn);
-    if (!ours.has(sn)) continue;
-    const keys = Number(o.status) === 4 ? lines(o.info) : [];
-    if (keys.length > Number(o.buy_amount)) out.push(`an order above its quantity: ${sn} holds ${keys.length} of ${o.buy_amount}`);
-    for (const k of keys) {
-      if (holder.has(k)) out.push(`a carmi sold twice: ${k} in ${holder.get(k)} and ${sn}`);
-      holder.set(k, sn);
-      const c = byCarmi.get(k);
-      if (c && Number(c.is_loop) !== 1 && Number(c.status) !== 2) out.push(`a carmi delivered but not marked sold: ${k} in ${sn}`);
-      if (c && Number(c.goods_id) !== Number(o.goods_id)) out.push(`a carmi of another product: ${k} in ${sn}`);
-    }
-  }
-  for (const c of carmis) {
-    if (Number(c.status) === 2 && !holder.has(String(c.carmi))) out.push(`a carmi marked sold but in no order (lost): ${c.carmi}`);
-  }
-
-  // the sale is counted once: by dujiaoka before (abnormal orders), or by the delivery of a waiting or expired one
-  const status = new Map(orders.map((o) => [String(o.order_sn), Number(o.status)]));
-  const volumes = new Map((await shopRows(shop, 'select id, sales_volume from goods')).map((g) => [Number(g.id), Number(g.sales_volume)]));
-  for (const b of batches) {
-    for (const g of b.goods) {
-      const counted = b.uncounted.filter((u) => u.goodsId === g.id && status.get(u.orderNo) === 4).reduce((n, u) => n + u.quantity, 0);
-      if (volumes.get(g.id) !== g.salesVolume + counted) {
-        out.push(`sales_volume of goods ${g.id}: ${volumes.get(g.id)}, expected ${g.salesVolume} + ${counted}`);
-      }
+  for (const o of mine) {
+    if (o.keys.length > o.quantity) out.push(`an order above its quantity: ${o.orderNo} holds ${o.keys.length} of ${o.quantity}`);
+    for (const k of o.keys) {
+      if (holder.has(k)) out.push(`a key sold twice: in ${holder.get(k)} and ${o.orderNo}`);
+      holder.set(k, o.orderNo);
     }
   }
 
-  // every key the shop holds came through a journal entry that recorded exactly those keys
-  const hashesOf = async (keys: string[]) => Promise.all(keys.map((k) => box.keyHash(k)));
   const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-  for (const o of orders) {
-    const sn = String(o.order_sn);
-    if (!ours.has(sn)) continue;
-    const keys = Number(o.status) === 4 ? lines(o.info) : [];
-    const entries = journal.filter((j) => j.order_no === sn);
+  for (const o of mine) {
+    const entries = journal.filter((j) => j.order_no === o.orderNo);
     const committed = entries.filter((j) => j.state === 'committed');
-    if (keys.length === 0) {
-      if (committed.length) out.push(`a committed delivery the shop does not hold: ${sn} ${committed.map((j) => j.id).join(',')}`);
+    if (o.keys.length === 0) {
+      if (committed.length) out.push(`a committed delivery the shop does not hold: ${o.orderNo} ${committed.map((j) => j.id).join(',')}`);
       continue;
     }
-    const hashes = await hashesOf(keys);
+    const hashes = await Promise.all(o.keys.map((k) => box.keyHash(k)));
     const covering = entries.filter((j) => j.state !== 'rolled_back' && same(j.detail.keyHashes ?? [], hashes));
-    if (covering.length === 0) out.push(`keys in the shop with no journal entry recording them: ${sn}`);
-    if (committed.length > 1) out.push(`two committed deliveries of one order: ${sn}`);
-    if (committed.length === 1 && !same(committed[0]!.detail.keyHashes ?? [], hashes)) out.push(`the committed entry's keys are not the shop's: ${sn}`);
-    if (opts.settled && committed.length !== 1) out.push(`a delivery in the shop not recorded as committed: ${sn} (${entries.map((j) => j.state).join(',')})`);
+    if (covering.length === 0) out.push(`keys in the shop with no journal entry recording them: ${o.orderNo}`);
+    if (committed.length > 1) out.push(`two committed deliveries of one order: ${o.orderNo}`);
+    if (committed.length === 1 && !same(committed[0]!.detail.keyHashes ?? [], hashes)) out.push(`the committed entry's keys are not the shop's: ${o.orderNo}`);
+    if (opts.settled && committed.length !== 1) out.push(`a delivery in the shop not recorded as committed: ${o.orderNo} (${entries.map((j) => j.state).join(',')})`);
   }
   if (opts.settled) {
     for (const j of journal) if (j.state === 'prepared') out.push(`a journal entry left prepared: ${j.id} of ${j.order_no}`);
     out.push(...(await run(database, SWEEP_SETTLED)));
+    const byNo = new Map(view.orders.map((o) => [o.orderNo, o]));
     for (const { orderNo, expect } of batches.flatMap((b) => b.orders)) {
-      const o = orders.find((x) => x.order_sn === orderNo);
-      const held = o && Number(o.status) === 4 ? lines(o.info).length : 0;
+      const o = byNo.get(orderNo);
+      const held = o?.keys.length ?? 0;
       if (expect.kind === 'filled' && held !== expect.quantity) out.push(`not delivered in the end: ${orderNo} holds ${held} of ${expect.quantity} (status ${o?.status})`);
       if (expect.kind === 'out_of_stock') {
         const [t] = await database.rows<{ n: number }>(sql`select count(*)::int as n from tickets where order_no = ${orderNo} and status = 'open'`);

@@ -1,6 +1,6 @@
 /**
  * The process kill.pg.test.ts kills. Configured by the environment like order-doctor itself (the
- * built-in store, or SHOP=dujiaoka), it does what a server does after a start: recovery of half-
+ * built-in store, or SHOP=dujiaoka | dujiao-next | acg-faka), it does what a server does after a start: recovery of half-
  * recorded shop deliveries first (engine/recover.ts, as `serve` does), then buyers' checks of the
  * orders it is given (reissues, restores; every order twice, shuffled, three at a time, so that two
  * checks of one order often race)
@@ -12,15 +12,17 @@
  * (the start's recovery), `check` (a buyer's check), `sweep` (a sweep run, its own recovery included).
  * Points, all seams around the services (no production code knows of them):
  *   stock-claimed   the stock claim just returned, its transaction open: built-in, the claim
- *                   statement inside the diagnosis' transaction; dujiaoka, the carmis claimed and
- *                   marked sold in the shop's open transaction, before the journal entry
- *   journal-prepared  dujiaoka: the journal entry committed, the shop's transaction not
+ *                   statement inside the diagnosis' transaction; a shop in its own database, its
+ *                   keys claimed and marked sold in the shop's open transaction, before the journal
+ *                   entry (every such shop journals last before its commit)
+ *   journal-prepared  a shop in its own database: the journal entry committed, the shop's transaction not
  *   delivered       the shop port's deliver returned `issued` (restore-delivered for a restore):
- *                   built-in, our transaction still open; dujiaoka, the shop committed, ours not begun
+ *                   built-in, our transaction still open; a shop in its own database, the shop
+ *                   committed, ours not begun
  *   before-commit   any transaction of ours (diagnosis, recovery): its work done, COMMIT not sent
  *   after-commit    that transaction committed, its caller not told (the sweep has not released its claim)
  *   leased          the sweep's claim of a batch (leases taken), nothing diagnosed
- *   landed          dujiaoka, recovery: the shop answered whether an entry landed, nothing recorded
+ *   landed          recovery (a shop in its own database): the shop answered whether an entry landed, nothing recorded
  *
  * Env: HARNESS_OFFSET_MS (the clock runs that far ahead of the real one: a restart is "later", past
  * the leases and the recovery grace), HARNESS_ORDERS (JSON [[orderNo, secret], ...] to check),
@@ -103,7 +105,7 @@ function claimSeam(tx: Tx): Tx {
   return seen;
 }
 
-/** dujiaoka: the journal entry is written inside the shop's transaction, after the claim and its writes. */
+/** A shop in its own database: the journal entry is written inside the shop's transaction, after the claim and its writes. */
 function journalSeam(journal: DeliveryJournal): DeliveryJournal {
   return {
     async prepare(entry) {
