@@ -16,7 +16,7 @@
  * Before the shop commits, the delivery is journalled in order-doctor's own database, so a crash
  * between the two commits is recovered from facts (engine/recover.ts).
  */
-import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import type { DeliveryContext, DeliveryOutcome, DeliveryRequest } from '../port.ts';
 import type { DujiaoNextContext } from './context.ts';
 import { autoTargets, parentStatus, payloadKeys, type FulfillmentRow, type ItemRow, type OrderRow } from './map.ts';
@@ -70,16 +70,20 @@ export async function deliverDujiaoNext(ctx: DujiaoNextContext, req: DeliveryReq
       const claims: { target: OrderRow; ids: number[]; keys: string[] }[] = [];
       let missing = 0;
       let available = 0;
+      // keys this transaction claimed for an earlier part or item: its own row locks do not make
+      // SKIP LOCKED skip them, so two parts of one product would otherwise be handed the same keys
+      const taken: number[] = [];
+      const notTaken = () => (taken.length > 0 ? notInArray(cardSecrets.id, taken) : undefined);
       for (const t of open) {
         const claim = { target: t, ids: [] as number[], keys: [] as string[] };
         for (const i of items.filter((x) => x.orderId === t.id)) {
           const own = await tx.select({ id: cardSecrets.id, secret: cardSecrets.secret }).from(cardSecrets)
-            .where(and(eq(cardSecrets.orderId, t.id), eq(cardSecrets.status, SECRET_STATUS.RESERVED), eq(cardSecrets.productId, i.productId), eq(cardSecrets.skuId, i.skuId), isNull(cardSecrets.deletedAt)))
+            .where(and(eq(cardSecrets.orderId, t.id), eq(cardSecrets.status, SECRET_STATUS.RESERVED), eq(cardSecrets.productId, i.productId), eq(cardSecrets.skuId, i.skuId), isNull(cardSecrets.deletedAt), notTaken()))
             .orderBy(asc(cardSecrets.id)).limit(i.quantity).for('update');
           const need = i.quantity - own.length;
           const free = need > 0
             ? await tx.select({ id: cardSecrets.id, secret: cardSecrets.secret }).from(cardSecrets)
-              .where(and(eq(cardSecrets.productId, i.productId), eq(cardSecrets.skuId, i.skuId), eq(cardSecrets.status, SECRET_STATUS.AVAILABLE), isNull(cardSecrets.deletedAt)))
+              .where(and(eq(cardSecrets.productId, i.productId), eq(cardSecrets.skuId, i.skuId), eq(cardSecrets.status, SECRET_STATUS.AVAILABLE), isNull(cardSecrets.deletedAt), notTaken()))
               .orderBy(asc(cardSecrets.id)).limit(need).for('update', { skipLocked: true })
             : [];
           missing += i.quantity;
@@ -87,6 +91,7 @@ export async function deliverDujiaoNext(ctx: DujiaoNextContext, req: DeliveryReq
           for (const k of [...own, ...free]) {
             claim.ids.push(Number(k.id));
             claim.keys.push(k.secret);
+            taken.push(Number(k.id));
           }
         }
         claims.push(claim);

@@ -97,6 +97,20 @@ const SHAPES: Shape[] = [
     keys: { 'K-N-7': ['available', null], 'K-S-9': ['used', `${ORDER}-02`] },
   },
   {
+    // the second part's claim must not be handed the keys this transaction already claimed for the
+    // first (its own row locks do not make SKIP LOCKED skip them): all-or-nothing would then fail forever
+    name: 'a split order whose two children are the same product: two different keys, each child its own',
+    order: {
+      status: 'paid', parts: [steam, steam], paidAt: ago(29),
+      payments: [{ channel: 'alipay', status: 'success', gatewayOrderNo: GW, providerRef: '2026112222001400000009' }],
+    },
+    answer: { channel: 'alipay', cents: 20000, answer: paid('2026112222001400000009', 20000) }, stock: ['K-D-A', 'K-D-B'],
+    expect: { verdict: 'PAID_NOT_DELIVERED', action: 'reissued' },
+    statuses: { [ORDER]: 'completed', [`${ORDER}-01`]: 'completed', [`${ORDER}-02`]: 'completed' },
+    payloads: { [`${ORDER}-01`]: 'K-D-A', [`${ORDER}-02`]: 'K-D-B' },
+    keys: { 'K-D-A': ['used', `${ORDER}-01`], 'K-D-B': ['used', `${ORDER}-02`] },
+  },
+  {
     name: 'EPay, paid, the callback lost: delivered',
     order: { status: 'pending_payment', parts: [steam], payments: [{ channel: 'epay', status: 'pending', gatewayOrderNo: GW }] },
     answer: { channel: 'epay', answer: paid('2026112212345678') }, stock: ['K-E-A'],
