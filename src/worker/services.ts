@@ -17,6 +17,13 @@ import { ensureMigrated } from './migrations.ts';
 /** postgres.js pool size per invocation (Cloudflare: at most 5 with Hyperdrive). */
 export const WORKER_MAX_CONNECTIONS = 5;
 
+/**
+ * With a shop's database behind a second Hyperdrive binding: order-doctor's own pool gets 3 and the
+ * shop's 2 (shops/dujiao-next/index.ts), 5 in all, since an invocation holds at most 6 connections
+ * open at once, its outgoing fetches (the gateway queries) included.
+ */
+export const WORKER_MAX_OWN_CONNECTIONS_WITH_SHOP = 3;
+
 /** JSON log lines through console.log: what Workers Logs and `wrangler tail` collect (there is no stdout to write to). */
 const consoleLines = { write: (line: string) => console.log(line.trimEnd()) };
 
@@ -33,7 +40,7 @@ const consoleLines = { write: (line: string) => console.log(line.trimEnd()) };
 export async function workerServices(env: WorkerEnv): Promise<Services> {
   const config = loadConfig(configEnv(env));
   // no startup settings: Hyperdrive may drop or refuse them; the role's defaults carry the deadline (db/client.ts)
-  const database = await openDatabase({ url: config.databaseUrl, maxConnections: WORKER_MAX_CONNECTIONS, postgres, startupSettings: false });
+  const database = await openDatabase({ url: config.databaseUrl, maxConnections: env.SHOP_HYPERDRIVE ? WORKER_MAX_OWN_CONNECTIONS_WITH_SHOP : WORKER_MAX_CONNECTIONS, postgres, startupSettings: false });
   try {
     const logger = createLogger({ format: 'json', destination: consoleLines });
     await ensureMigrated(database, logger);

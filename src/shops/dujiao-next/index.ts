@@ -39,17 +39,34 @@ export async function serverVersion(sql: Sql): Promise<string> {
   return `PostgreSQL ${row?.v ?? '?'}`;
 }
 
+/**
+ * Whether the URL is a Hyperdrive binding's (a Worker's SHOP_HYPERDRIVE): its host is
+ * `<random hex>.hyperdrive.local`, drawn anew by each isolate, whatever server is behind it.
+ */
+const viaHyperdrive = (u: URL) => u.hostname.endsWith('.hyperdrive.local');
+
+/**
+ * The shop's database as order-doctor's own records name it (the sweep cursor's key). Named by a
+ * Hyperdrive host, every new isolate would start a cursor of its own (the sweep re-reading its
+ * whole window) and leave another settings row behind; the database's name, which Hyperdrive
+ * passes through, stays the same.
+ */
+function shopIdentity(u: URL): string {
+  return viaHyperdrive(u) ? `dujiao-next:hyperdrive${u.pathname}` : `dujiao-next:${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
 export async function openDujiaoNextShop(cfg: DujiaoNextConfig, deps: ShopOpenDeps): Promise<ShopPort> {
-  const sql = shopSql(cfg.databaseUrl);
+  const u = new URL(cfg.databaseUrl);
+  // on a Worker: 2 of the 5 database connections an invocation keeps (worker/services.ts), the shop's reads are few
+  const sql = shopSql(cfg.databaseUrl, viaHyperdrive(u) ? { connections: 2 } : {});
   const version = await checkOpened(cfg.databaseUrl, 'dujiao-next', () => sql.end({ timeout: 1 }), async () => ({
     facts: await serverVersion(sql),
     gaps: schemaGaps(await readSchema(sql)),
   }));
-  const u = new URL(cfg.databaseUrl);
   const ctx: DujiaoNextContext = {
     db: drizzle({ client: sql }), sql, box: deps.box, now: deps.now,
     autoWindowMs: cfg.autoWindowMs, manualWindowMs: cfg.manualWindowMs, own: deps.database,
-    identity: `dujiao-next:${u.hostname}:${u.port || 5432}${u.pathname}`,
+    identity: shopIdentity(u),
   };
   return createDujiaoNextShop(ctx, [`shop: dujiao-next on ${version}`]);
 }
