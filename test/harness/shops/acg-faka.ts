@@ -10,7 +10,7 @@ import { harness, insertCards, insertCommodity, insertOrder, PAY, rows, type Tes
 import type { AnswerBook } from '../../shops/support/harness.ts';
 import { CONTACT, iso, SECRET, type Batch } from '../batches.ts';
 import type { ShopOrderView, ShopView } from '../invariants.ts';
-import { TWO_COMMIT_POINTS, type KillShop } from './kind.ts';
+import { openWith, TWO_COMMIT_POINTS, type KillShop } from './kind.ts';
 
 const APOLOGY = '很抱歉，有人在你付款之前抢走了商品，请联系客服。';
 
@@ -75,16 +75,6 @@ export const acgFaka: KillShop = {
   mariadb: true,
   points: TWO_COMMIT_POINTS,
   randomKills: 2,
-  async open(database, clock, extra) {
-    const h = await harness(database, clock);
-    const env = h.env(extra);
-    const svc = await h.services(env); // empties our database
-    return {
-      env, svc,
-      addBatch: (round, now) => acgFakaBatch(h.shop, h.book, round, now),
-      view: () => acgFakaView(h.shop),
-      close: () => h.close(),
-    };
-  },
+  open: async (database, clock, extra) => openWith(await harness(database, clock), extra, acgFakaBatch, acgFakaView),
 };
 

@@ -11,7 +11,7 @@ import { harness, insertOrder, insertSecrets, rows, type OrderSpec, type TestSho
 import type { AnswerBook } from '../../shops/support/harness.ts';
 import { CONTACT, iso, SECRET, type Batch } from '../batches.ts';
 import type { ShopOrderView, ShopView } from '../invariants.ts';
-import { TWO_COMMIT_POINTS, type KillShop } from './kind.ts';
+import { openWith, TWO_COMMIT_POINTS, type KillShop } from './kind.ts';
 
 async function dujiaoNextBatch(shop: TestShop, book: AnswerBook, round: number, now: Date): Promise<Batch> {
   const r = String(round).padStart(3, '0');
@@ -102,15 +102,5 @@ export const dujiaoNext: KillShop = {
   mariadb: false,
   points: TWO_COMMIT_POINTS,
   randomKills: 2,
-  async open(database, clock, extra) {
-    const h = await harness(database, clock);
-    const env = h.env(extra);
-    const svc = await h.services(env); // empties our database
-    return {
-      env, svc,
-      addBatch: (round, now) => dujiaoNextBatch(h.shop, h.book, round, now),
-      view: () => dujiaoNextView(h.shop),
-      close: () => h.close(),
-    };
-  },
+  open: async (database, clock, extra) => openWith(await harness(database, clock), extra, dujiaoNextBatch, dujiaoNextView),
 };

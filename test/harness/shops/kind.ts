@@ -46,3 +46,27 @@ export const TWO_COMMIT_POINTS = [
   'check:stock-claimed', 'check:journal-prepared', 'recovery:landed', 'check:delivered', 'recovery:before-commit',
   'sweep:journal-prepared', 'sweep:delivered',
 ];
+
+/** A shop's test harness (test/shops/<shop>/support.ts), as far as opening it for a run goes. */
+interface ShopHarness<S, B> {
+  shop: S;
+  book: B;
+  env(extra: Env): Env;
+  services(env: Env): Promise<Services>;
+  close(): Promise<void>;
+}
+
+/**
+ * The usual opening: order-doctor configured on the shop's harness (services empty our database),
+ * each round's orders added by `batch`, the shop's view read by `view`.
+ */
+export async function openWith<S, B>(
+  h: ShopHarness<S, B>,
+  extra: Env,
+  batch: (shop: S, book: B, round: number, now: Date) => Promise<Batch>,
+  view: (shop: S) => Promise<ShopView>,
+): Promise<OpenShop> {
+  const env = h.env(extra);
+  const svc = await h.services(env);
+  return { env, svc, addBatch: (round, now) => batch(h.shop, h.book, round, now), view: () => view(h.shop), close: () => h.close() };
+}
