@@ -59,11 +59,15 @@ describe('/healthz (public)', () => {
   });
 
   it('a database that hangs: 503 {"status":"degraded"} within the budget', async () => {
+    // how late a timer of the budget's length fires meanwhile: on a starved CI machine the budget's
+    // own timer is late by as much, which is the machine's delay, not the route's
+    const started = performance.now();
+    const lateness = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - started - HEALTH_BUDGET_MS), HEALTH_BUDGET_MS));
     const r = await healthz(createApp(withExecute(never)));
     expect(r.status).toBe(503);
     expect(r.body).toEqual({ status: 'degraded' });
     expect(r.ms).toBeGreaterThanOrEqual(HEALTH_BUDGET_MS - 50);
-    expect(r.ms).toBeLessThan(1000);
+    expect(r.ms - Math.max(0, await lateness)).toBeLessThan(1000);
   });
 
   it('a database that fails: 503 at once, saying nothing of why', async () => {
