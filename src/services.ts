@@ -68,6 +68,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** add prom-client's process and Node.js series to the metrics (serve) */
   processMetrics?: boolean;
+  /** false: only the database's series, none counted per process (Workers: observability/metrics.ts) */
+  perProcessMetrics?: false;
   /** false: never play the sandbox upstreams, even on a database a world was loaded into */
   sandbox?: false;
   /** where the sandbox upstreams answer; default their own loopback port (Workers: in-process, sandbox/in-process.ts) */
@@ -91,7 +93,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   });
   const now = opts.now ?? (() => new Date());
   const logger = opts.logger ?? createLogger({ format: 'lines' });
-  const metrics = createMetrics({ database, now, processMetrics: opts.processMetrics });
+  const metrics = createMetrics({ database, now, processMetrics: opts.processMetrics, perProcess: opts.perProcessMetrics });
 
   const shop = await openShop(config, { database, box, now });
 

@@ -46,6 +46,11 @@ export function drained(prev: Tally | undefined, drainMs: number, t: number): nu
   return prev ? Math.max(0, prev.value - Math.max(0, t - prev.at) / drainMs) : 0;
 }
 
+/** The whole units left of a draining count at t: a unit goes only once fully drained. */
+export function wholeLeft(prev: Tally | undefined, drainMs: number, t: number): number {
+  return Math.ceil(drained(prev, drainMs, t) - 1e-9);
+}
+
 /** A failure count that drains, and the growing delay it earns past its free failures. */
 export interface BackoffPolicy {
   /** failures that cost nothing (typos) */
@@ -63,8 +68,7 @@ export interface BackoffPolicy {
  */
 export function backoffWait(failed: Tally | undefined, policy: BackoffPolicy, t: number): number {
   if (!failed) return 0;
-  // whole failures left: a failure goes only once fully drained
-  const over = Math.ceil(drained(failed, policy.drainMs, t) - 1e-9) - policy.free;
+  const over = wholeLeft(failed, policy.drainMs, t) - policy.free;
   if (over <= 0) return 0;
   return Math.max(0, failed.at + Math.min(2 ** over * 1000, policy.maxDelayMs) - t);
 }

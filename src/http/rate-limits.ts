@@ -35,7 +35,7 @@
 import { isIP } from 'node:net';
 import type { VerificationGuard } from '../engine/customer-check.ts';
 import type { Services } from '../services.ts';
-import { backoffWait, drained, memoryLimitStore, type LimitStore } from './rate-limit-store.ts';
+import { backoffWait, memoryLimitStore, wholeLeft, type LimitStore } from './rate-limit-store.ts';
 import { sharedLimitStore } from './rate-limit-store-postgres.ts';
 
 export { Lru } from './rate-limit-store.ts';
@@ -88,10 +88,8 @@ export function createBuyerLimits(
     const interval = perMs / burst;
     return Math.ceil((await store.take(kind, key, interval, interval * (burst - 1), now())) / 1000);
   };
-  /** the whole units left of a draining count (a unit goes only once fully drained) */
-  const levelAt = (left: number) => Math.ceil(left - 1e-9);
   const orderLevel = async (orderNo: string, t: number) =>
-    levelAt(drained(await store.read('order_failures', orderNo), P.orderFailures.drainMs, t));
+    wholeLeft(await store.read('order_failures', orderNo), P.orderFailures.drainMs, t);
 
   return {
     async lookup(ip) {
@@ -131,7 +129,7 @@ export function createBuyerLimits(
             store.drainUp('order_failures', orderNo, P.orderFailures.drainMs, t),
             store.countUp('network_failures', `${network}|${orderNo}`, P.orderFailures.networkMemoryMs, t),
           ]);
-          return levelAt(drained(order, P.orderFailures.drainMs, t));
+          return wholeLeft(order, P.orderFailures.drainMs, t);
         },
         async verified(orderNo) {
           await store.mark('opened_by', `${network}|${orderNo}`, P.orderFailures.openedMemoryMs, now());

@@ -9,7 +9,6 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { createServices, type Services } from '../services.ts';
 import { createLogger } from '../observability/logger.ts';
-import { createMetrics } from '../observability/metrics.ts';
 import { serveSandboxInProcess } from '../sandbox/in-process.ts';
 import { configEnv, type WorkerEnv } from './env.ts';
 import { ensureMigrated } from './migrations.ts';
@@ -48,11 +47,12 @@ export async function workerServices(env: WorkerEnv): Promise<Services> {
       database, migrated: true, logger,
       // upstream calls through the runtime's fetch: its node:http is a layer over it (net/transports.ts)
       upstreamFetch: (input, init) => fetch(input, init),
+      // /metrics serves what the database knows; an isolate's own counts are not worth a series (observability/metrics.ts)
+      perProcessMetrics: false,
       ...(config.sandbox ? { serveSandbox: serveSandboxInProcess } : { sandbox: false as const }),
     });
-    // /metrics serves what the database knows; an isolate's own counts are not worth a series (observability/metrics.ts)
     // services given a database leave it open on close (tests share one); this one is the invocation's own
-    return { ...svc, metrics: createMetrics({ database, now: svc.now, perProcess: false }), close: () => svc.close().finally(() => database.close()) };
+    return { ...svc, close: () => svc.close().finally(() => database.close()) };
   } catch (err) {
     await database.close();
     throw err;
