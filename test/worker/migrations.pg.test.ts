@@ -7,19 +7,15 @@
  * apply each migration once (one transaction under pg_advisory_xact_lock, decided again under the lock).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
 import type { Database } from '../../src/db/client.ts';
-import { createServices } from '../../src/services.ts';
-import { loadWorld } from '../../src/world/load.ts';
-import { parseScenario } from '../../src/world/schema.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
-import { startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
+import { loadDemoWorld } from './demo-world.ts';
+import { checkOrder, startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
 
 const PG = await requires('postgres');
 const WRANGLER = wranglerInstalled();
@@ -33,16 +29,27 @@ type MigrationRow = { id: number; hash: string; created_at: string };
 /** A new database with nothing in it, not even drizzle's schema: what a first deploy meets. */
 const emptyPostgres = (): Promise<TestDatabase> => freshPostgres(POSTGRES_URL!, 2, { migrate: false });
 
+/**
+ * Inside a describe block: a new empty database and the Worker started on it, for the block's
+ * tests (read `on.tdb` and `on.worker` in them), stopped and dropped after.
+ */
+function workerOnEmptyDatabase(secret = newMasterKey()): { tdb: TestDatabase; worker: WranglerDev } {
+  const on = {} as { tdb: TestDatabase; worker: WranglerDev };
+  beforeAll(async () => {
+    on.tdb = await emptyPostgres();
+    on.worker = await startWranglerDev({ databaseUrl: on.tdb.url!, vars: { CARD_KEY_SECRET: secret } });
+  }, 120_000);
+  afterAll(async () => {
+    await on.worker?.stop();
+    await on.tdb?.drop();
+  });
+  return on;
+}
+
 async function migrationRows(database: Database): Promise<MigrationRow[]> {
   const present = await database.rows<{ ok: boolean }>(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
   if (!present[0]?.ok) return [];
   return database.rows<MigrationRow>(sql`select id, hash, created_at::text from drizzle.__drizzle_migrations order by id`);
-}
-
-function check(worker: WranglerDev, orderNo: string, secret: string): Promise<Response> {
-  return fetch(`${worker.url}/api/v1/orders/${orderNo}/check`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret }),
-  });
 }
 
 /** How often the Worker logged that it applied migrations (the second of two racers applies none and says nothing). */
@@ -60,96 +67,62 @@ describe.skipIf(!PG || !WRANGLER)('the Worker migrating its own database (wrangl
   });
 
   describe('a first request on an empty database', () => {
-    let tdb: TestDatabase;
-    let worker: WranglerDev;
     const secret = newMasterKey();
-
-    beforeAll(async () => {
-      tdb = await emptyPostgres();
-      worker = await startWranglerDev({ databaseUrl: tdb.url!, vars: { CARD_KEY_SECRET: secret } });
-    }, 120_000);
-    afterAll(async () => {
-      await worker?.stop();
-      await tdb?.drop();
-    });
+    const on = workerOnEmptyDatabase(secret);
 
     it('migrates, then answers as usual (an unknown order: 404, not 503)', async () => {
-      expect(await migrationRows(tdb.database)).toEqual([]);
-      const res = await check(worker, 'K2026112210001', '4821');
+      expect(await migrationRows(on.tdb.database)).toEqual([]);
+      const res = await checkOrder(on.worker, 'K2026112210001', '4821');
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
-      expect(migratedLines(worker)).toHaveLength(1);
-      expect(migratedLines(worker)[0]).toContain(`"applied":${nodeRows.length}`);
+      expect(migratedLines(on.worker)).toHaveLength(1);
+      expect(migratedLines(on.worker)[0]).toContain(`"applied":${nodeRows.length}`);
     });
 
     it('wrote the very rows Node writes: same hashes, same timestamps, same order', async () => {
       expect(nodeRows.length).toBeGreaterThan(10);
-      expect(await migrationRows(tdb.database)).toEqual(nodeRows);
+      expect(await migrationRows(on.tdb.database)).toEqual(nodeRows);
     });
 
     it('leaves `order-doctor migrate` nothing to do', async () => {
       const { stdout } = await promisify(execFile)(process.execPath, ['bin/order-doctor.js', 'migrate'], {
-        env: { ...process.env, DATABASE_URL: tdb.url! }, timeout: 60_000,
+        env: { ...process.env, DATABASE_URL: on.tdb.url! }, timeout: 60_000,
       });
       expect(stdout).toContain('migrations applied (postgres)');
-      expect(await migrationRows(tdb.database)).toEqual(nodeRows);
+      expect(await migrationRows(on.tdb.database)).toEqual(nodeRows);
     });
 
     it('serves a customer check on the schema it made (the demo world loaded by Node)', async () => {
-      const parsed = parseScenario(JSON.parse(readFileSync('fixtures/demo-world.json', 'utf8')));
-      if (!parsed.ok) throw new Error(parsed.error);
-      const svc = await createServices(loadConfig({ DATABASE_URL: tdb.url!, CARD_KEY_SECRET: secret }), { database: tdb.database, migrated: true, sandbox: false });
-      await loadWorld(svc, parsed.scenario, { shiftMs: Date.now() - Date.parse(parsed.scenario.now), requireEmpty: true });
-      await svc.close();
-      const res = await check(worker, 'K2026112210001', '4821');
+      await loadDemoWorld(on.tdb, secret);
+      const res = await checkOrder(on.worker, 'K2026112210001', '4821');
       expect(res.status).toBe(200);
       const body = await res.json() as { verdict: string; keys: { secret: string }[] };
       expect(body.verdict).toBe('DELIVERED');
       expect(body.keys.map((k) => k.secret)).toEqual(['S100-DM01-7C3L-7ZD8']);
-      expect(migratedLines(worker)).toHaveLength(1); // the isolate checked once
+      expect(migratedLines(on.worker)).toHaveLength(1); // the isolate checked once
     });
   });
 
   describe('a cron run first, on an empty database', () => {
-    let tdb: TestDatabase;
-    let worker: WranglerDev;
-
-    beforeAll(async () => {
-      tdb = await emptyPostgres();
-      worker = await startWranglerDev({ databaseUrl: tdb.url!, vars: { CARD_KEY_SECRET: newMasterKey() } });
-    }, 120_000);
-    afterAll(async () => {
-      await worker?.stop();
-      await tdb?.drop();
-    });
+    const on = workerOnEmptyDatabase();
 
     it('migrates before its sweep batch, which then leaves its run record', async () => {
-      const res = await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent('* * * * *')}`);
+      const res = await fetch(`${on.worker.url}/__scheduled?cron=${encodeURIComponent('* * * * *')}`);
       expect(res.status).toBe(200);
-      expect(await migrationRows(tdb.database)).toEqual(nodeRows);
-      const runs = await tdb.database.rows<{ status: string }>(sql`select status from sweep_runs`);
+      expect(await migrationRows(on.tdb.database)).toEqual(nodeRows);
+      const runs = await on.tdb.database.rows<{ status: string }>(sql`select status from sweep_runs`);
       expect(runs).toEqual([{ status: 'finished' }]);
     });
   });
 
   describe('first requests racing on an empty database', () => {
-    let tdb: TestDatabase;
-    let worker: WranglerDev;
-
-    beforeAll(async () => {
-      tdb = await emptyPostgres();
-      worker = await startWranglerDev({ databaseUrl: tdb.url!, vars: { CARD_KEY_SECRET: newMasterKey() } });
-    }, 120_000);
-    afterAll(async () => {
-      await worker?.stop();
-      await tdb?.drop();
-    });
+    const on = workerOnEmptyDatabase();
 
     it('apply each migration once, and every request is answered', async () => {
-      const answers = await Promise.all(Array.from({ length: 4 }, (_, i) => check(worker, `K20261122100${10 + i}`, '1234')));
+      const answers = await Promise.all(Array.from({ length: 4 }, (_, i) => checkOrder(on.worker, `K20261122100${10 + i}`, '1234')));
       expect(answers.map((r) => r.status)).toEqual([404, 404, 404, 404]);
-      expect(await migrationRows(tdb.database)).toEqual(nodeRows);
-      expect(migratedLines(worker)).toHaveLength(1);
+      expect(await migrationRows(on.tdb.database)).toEqual(nodeRows);
+      expect(migratedLines(on.worker)).toHaveLength(1);
     });
   });
 });

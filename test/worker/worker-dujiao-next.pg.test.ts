@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayAnswer } from '../../src/sandbox/types.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { harness, insertOrder, insertSecrets, PG, rows, type Harness } from '../shops/dujiao-next/support.ts';
-import { startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
+import { checkOrder, startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
 
 const WRANGLER = wranglerInstalled();
 if (!WRANGLER) {
@@ -33,13 +33,6 @@ const FAILED = { orderNo: 'DN202611220001', gatewayOrderNo: 'DNP202611220001A', 
 const LOST = { orderNo: 'DN202611220002', gatewayOrderNo: 'DNP202611220002A', tradeNo: '2026112222001400000002' };
 /** The same, placed after the first sweep: the next sweep, in a new workerd, must read only this one. */
 const LATER = { orderNo: 'DN202611220003', gatewayOrderNo: 'DNP202611220003A', tradeNo: '2026112222001400000003' };
-
-/** POST /api/v1/orders/{orderNo}/check through the Worker. */
-function check(worker: WranglerDev, orderNo: string, secret: string): Promise<Response> {
-  return fetch(`${worker.url}/api/v1/orders/${orderNo}/check`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret }),
-  });
-}
 
 describe.skipIf(!PG || !WRANGLER)('a dujiao-next shop served by the Worker in local workerd (SHOP_HYPERDRIVE)', () => {
   let tdb: TestDatabase;
@@ -73,7 +66,7 @@ describe.skipIf(!PG || !WRANGLER)('a dujiao-next shop served by the Worker in lo
   });
 
   it('delivers a paid order without fulfillment into the shop, as dujiao-next\'s own fulfilment would, and shows the buyer the key', async () => {
-    const res = await check(worker, FAILED.orderNo, FAILED.secret);
+    const res = await checkOrder(worker, FAILED.orderNo, FAILED.secret);
     expect(res.status).toBe(200);
     const body = await res.json() as { verdict: string; action: string; keys: { secret: string }[] };
     expect(body).toMatchObject({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
@@ -101,7 +94,7 @@ describe.skipIf(!PG || !WRANGLER)('a dujiao-next shop served by the Worker in lo
   });
 
   it('a second check (twice at once) finds it delivered in the shop\'s rows: the same key, nothing delivered again', async () => {
-    const again = await Promise.all([check(worker, FAILED.orderNo, FAILED.secret), check(worker, FAILED.orderNo, FAILED.secret)]);
+    const again = await Promise.all([checkOrder(worker, FAILED.orderNo, FAILED.secret), checkOrder(worker, FAILED.orderNo, FAILED.secret)]);
     for (const res of again) {
       expect(res.status).toBe(200);
       const body = await res.json() as { verdict: string; keys: { secret: string }[] };
@@ -114,7 +107,7 @@ describe.skipIf(!PG || !WRANGLER)('a dujiao-next shop served by the Worker in lo
   });
 
   it('refuses a wrong secret with problem+json, no key, nothing written', async () => {
-    const res = await check(worker, LOST.orderNo, 'nope');
+    const res = await checkOrder(worker, LOST.orderNo, 'nope');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(await res.text()).not.toContain('K-SW-');

@@ -9,23 +9,18 @@
  * own roots), so the smtps:// case below shows what can be shown locally: the handshake names the
  * server as configured (SNI), and a failed handshake is `not_sent`, tried again, never `unknown`.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
-import { createServices } from '../../src/services.ts';
-import { loadWorld } from '../../src/world/load.ts';
-import { parseScenario } from '../../src/world/schema.ts';
-import { createAgentAccount } from '../../src/agents/accounts.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
 import { createDbSandboxWorld } from '../../src/sandbox/db-world.ts';
 import { sandboxGatewayEnv } from '../../src/sandbox/credentials.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
 import { startSmtp, type TestSmtp } from '../mail/smtp.ts';
+import { demoWorldDatabase } from './demo-world.ts';
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
 
 const PG = await requires('postgres');
@@ -44,13 +39,7 @@ describe.skipIf(!PG || !WRANGLER)('buyer emails from the Worker\'s cron (local w
   const secret = newMasterKey();
 
   beforeAll(async () => {
-    tdb = await freshPostgres(POSTGRES_URL!, 4);
-    const parsed = parseScenario(JSON.parse(readFileSync('fixtures/demo-world.json', 'utf8')));
-    if (!parsed.ok) throw new Error(parsed.error);
-    const svc = await createServices(loadConfig({ DATABASE_URL: tdb.url, CARD_KEY_SECRET: secret }), { database: tdb.database, migrated: true, sandbox: false });
-    await loadWorld(svc, parsed.scenario, { shiftMs: Date.now() - Date.parse(parsed.scenario.now), requireEmpty: true });
-    agentToken = (await createAgentAccount(svc, { name: 'worker-mail', role: 'supervisor', by: { kind: 'system', id: 'test' } })).token;
-    await svc.close();
+    ({ tdb, agentToken } = await demoWorldDatabase(secret));
     // the demo's paid-but-undelivered EPay order, given a buyer who left an email address
     await tdb.database.rows(sql`update orders set contact = ${BUYER} where order_no = ${ORDER}`);
     sandbox = await listenSandbox({ world: createDbSandboxWorld(tdb.database.db), now: () => new Date(), latencyMs: 0 });

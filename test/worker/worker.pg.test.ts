@@ -11,43 +11,20 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import { newMasterKey } from '../../src/crypto/secret-box.ts';
-import { createServices } from '../../src/services.ts';
-import { loadWorld } from '../../src/world/load.ts';
-import { parseScenario } from '../../src/world/schema.ts';
-import { createAgentAccount } from '../../src/agents/accounts.ts';
-import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
 import { listenSandbox, type SandboxListener } from '../../src/sandbox/listener.ts';
 import { createDbSandboxWorld } from '../../src/sandbox/db-world.ts';
 import { sandboxGatewayEnv } from '../../src/sandbox/credentials.ts';
-import { startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
+import { demoWorldDatabase } from './demo-world.ts';
+import { checkOrder, startWranglerDev, wranglerInstalled, type WranglerDev } from './wrangler-dev.ts';
 
 const PG = await requires('postgres');
 const WRANGLER = wranglerInstalled();
 if (!WRANGLER) {
   if (process.env.CI === 'true') throw new Error('wrangler is not installed (npm ci installs it with its workerd)');
   console.warn('skipped test/worker/worker.pg.test.ts: wrangler is not installed (npm ci)');
-}
-
-/** A fresh migrated Postgres database with the demo world loaded (times shifted to now) and a supervisor's token. */
-async function demoWorldDatabase(secret: string): Promise<{ tdb: TestDatabase; agentToken: string }> {
-  const tdb = await freshPostgres(POSTGRES_URL!, 4);
-  const parsed = parseScenario(JSON.parse(readFileSync('fixtures/demo-world.json', 'utf8')));
-  if (!parsed.ok) throw new Error(parsed.error);
-  const svc = await createServices(loadConfig({ DATABASE_URL: tdb.url, CARD_KEY_SECRET: secret }), { database: tdb.database, migrated: true, sandbox: false });
-  await loadWorld(svc, parsed.scenario, { shiftMs: Date.now() - Date.parse(parsed.scenario.now), requireEmpty: true });
-  const agent = await createAgentAccount(svc, { name: 'worker-test', role: 'supervisor', by: { kind: 'system', id: 'test' } });
-  await svc.close();
-  return { tdb, agentToken: agent.token };
-}
-
-/** POST /api/v1/orders/{orderNo}/check through the Worker. */
-function check(worker: WranglerDev, orderNo: string, secret: string): Promise<Response> {
-  return fetch(`${worker.url}/api/v1/orders/${orderNo}/check`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret }),
-  });
 }
 
 describe.skipIf(!PG || !WRANGLER)('the Worker in local workerd (wrangler dev)', () => {
@@ -69,7 +46,7 @@ describe.skipIf(!PG || !WRANGLER)('the Worker in local workerd (wrangler dev)', 
   });
 
   it('answers a buyer\'s check with the delivered key, decrypted with the secret from the env', async () => {
-    const res = await check(worker, 'K2026112210001', '4821');
+    const res = await checkOrder(worker, 'K2026112210001', '4821');
     expect(res.status).toBe(200);
     const body = await res.json() as { verdict: string; keys: { secret: string }[] };
     expect(body.verdict).toBe('DELIVERED');
@@ -83,7 +60,7 @@ describe.skipIf(!PG || !WRANGLER)('the Worker in local workerd (wrangler dev)', 
   });
 
   it('refuses a wrong secret with problem+json and no key', async () => {
-    const res = await check(worker, 'K2026112210001', '0000');
+    const res = await checkOrder(worker, 'K2026112210001', '0000');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(await res.text()).not.toContain('S100-');
@@ -126,7 +103,7 @@ describe.skipIf(!PG || !WRANGLER)('the Worker in local workerd (wrangler dev)', 
     // each request builds its own app and services, so a limit kept in memory would never trip
     const statuses: number[] = [];
     for (let i = 0; i < 10 && !statuses.includes(429); i++) {
-      const res = await check(worker, 'K2026112210001', `wrong${i}`);
+      const res = await checkOrder(worker, 'K2026112210001', `wrong${i}`);
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     }
@@ -161,13 +138,13 @@ describe.skipIf(!PG || !WRANGLER)('the Worker re-issuing on verified payments (g
     ['K2026112210002', '73905', 'WeChat Pay (RSA-SHA256 both ways)'],
     ['K2026112210003', '160428', 'EPay v2 (RSA)'],
   ])('%s (secret %s): the payment verified through %s, the key issued once, and shown again unchanged', async (orderNo, querySecret) => {
-    const first = await check(worker, orderNo, querySecret);
+    const first = await checkOrder(worker, orderNo, querySecret);
     expect(first.status).toBe(200);
     const a = await first.json() as { verdict: string; action: string; keys: { secret: string }[] };
     expect(a).toMatchObject({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
     expect(a.keys).toHaveLength(1);
     // twice at once: the order's row lock and the slot's unique index let one issue happen
-    const again = await Promise.all([check(worker, orderNo, querySecret), check(worker, orderNo, querySecret)]);
+    const again = await Promise.all([checkOrder(worker, orderNo, querySecret), checkOrder(worker, orderNo, querySecret)]);
     for (const res of again) {
       const b = await res.json() as { verdict: string; keys: { secret: string }[] };
       expect(b.verdict).toBe('DELIVERED');
@@ -197,7 +174,7 @@ describe.skipIf(!PG || !WRANGLER)('the Worker in sandbox mode (SANDBOX=on, no ga
   });
 
   it('re-issues a paid, undelivered order once the sandbox\'s WeChat Pay, signing and verified both ways, says paid', async () => {
-    const res = await check(worker, 'K2026112210002', '73905');
+    const res = await checkOrder(worker, 'K2026112210002', '73905');
     expect(res.status).toBe(200);
     const body = await res.json() as { verdict: string; action: string; keys: { secret: string }[] };
     expect(body).toMatchObject({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });

@@ -107,3 +107,10 @@ export async function startWranglerDev(opts: { databaseUrl: string; shopDatabase
   }
   return { url, output: () => out, stop };
 }
+
+/** A buyer's check through the Worker: POST /api/v1/orders/{orderNo}/check. */
+export function checkOrder(worker: WranglerDev, orderNo: string, secret: string): Promise<Response> {
+  return fetch(`${worker.url}/api/v1/orders/${orderNo}/check`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret }),
+  });
+}
