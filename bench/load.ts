@@ -3,7 +3,7 @@
  * script that prints numbers (and exits 1 when a request failed), not a timed test.
  *
  *   npm run bench:load -- [--connections 200] [--seconds 60] [--latency 50] [--orders 64]
- *                         [--db postgres://...] [--cpu-prof DIR]
+ *                         [--db postgres://...] [--cpu-prof DIR] [--tree DIR]
  *
  * - the server is `order-doctor serve --world FILE` in a child process (JSON logs to a file, the
  *   sweep and the metrics on, as in production), on PGlite in a scratch DATA_DIR, or on a scratch
@@ -20,7 +20,10 @@
  *   last one is answered, for `--seconds`;
  * - prints errors (anything but 200 and 429, and failed requests), 429s, p50/p99 latency,
  *   throughput, the server's CPU ms per check, and its RSS sampled every 5 s (first/last/max);
- * - `--cpu-prof DIR`: the server runs under `node --cpu-prof` and writes its profile into DIR.
+ * - `--cpu-prof DIR`: the server runs under `node --cpu-prof` and writes its profile into DIR;
+ * - `--tree DIR`: the server is another checkout's `bin/order-doctor.js` (e.g. the commit an issue
+ *   was filed at, node_modules linked), under the same sandbox, world and load: a before/after of
+ *   the server alone. Run the two alternately; the machine drifts between runs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
@@ -43,6 +46,7 @@ const { values: args } = parseArgs({
     orders: { type: 'string', default: '64' },
     db: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    tree: { type: 'string' },
   },
 });
 const num = (name: string, v: string, min: number) => {
@@ -116,7 +120,7 @@ const env: NodeJS.ProcessEnv = {
 delete env.DATABASE_URL;
 if (scratch) env.DATABASE_URL = scratch.url;
 const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-const server = spawn(process.execPath, [...nodeArgs, 'bin/order-doctor.js', 'serve', '--world', worldFile], { env, stdio: ['ignore', logFd, logFd] });
+const server = spawn(process.execPath, [...nodeArgs, 'bin/order-doctor.js', 'serve', '--world', worldFile], { env, stdio: ['ignore', logFd, logFd], cwd: args.tree ?? '.' });
 closeSync(logFd);
 
 let exitCode = 0;
@@ -179,7 +183,7 @@ try {
   const errors = other.reduce((a, [, n]) => a + n, 0) + [...failures.values()].reduce((a, n) => a + n, 0);
   const logs = readFileSync(logFile, 'utf8').split('\n');
   const bad = logs.filter((l) => /"level":"(warn|error|fatal)"/.test(l));
-  console.log(`order-doctor load: ${CONNECTIONS} connections, ${SECONDS} s, upstream latency ${LATENCY} ms, ${N_ORDERS} orders, ${scratch ? 'postgres' : 'pglite'}, node ${process.version}`);
+  console.log(`order-doctor load: ${CONNECTIONS} connections, ${SECONDS} s, upstream latency ${LATENCY} ms, ${N_ORDERS} orders, ${scratch ? 'postgres' : 'pglite'}, node ${process.version}${args.tree ? `, server from ${args.tree}` : ''}`);
   console.log(`  requests        ${ok + limited + errors} (200: ${ok}, 429: ${limited}, errors: ${errors})`);
   for (const [s, n] of other) console.log(`    status ${s}: ${n}`);
   for (const [m, n] of failures) console.log(`    failed: ${m} x${n}`);
