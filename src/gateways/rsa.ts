@@ -12,9 +12,12 @@
 import { createPrivateKey, createPublicKey, sign as rsaSign, verify as rsaVerify, type KeyObject } from 'node:crypto';
 
 // parsing a key is ASN.1 work every call; gateways sign/verify with the same few keys all day.
-// Bounded so a misconfiguration that mints keys dynamically cannot grow memory forever.
+// Bounded so a misconfiguration that mints keys dynamically cannot grow memory forever. Keyed by
+// the key material exactly as the caller holds it (one map per use): that string is the same
+// object call after call, so V8 hashes it once; a key built per call (PEM armour, a prefix) was
+// hashed anew every time, ~20 us of a signature's 25 us on the main thread.
 const MAX_CACHED_KEYS = 64;
-const keyCache = new Map<string, KeyObject>();
+const keyCaches = { sign: new Map<string, KeyObject>(), verify: new Map<string, KeyObject>() };
 
 /**
  * Wraps bare base64 key material (how EPay/Alipay admin panels hand keys out) in PEM armour.
@@ -35,11 +38,11 @@ function derFromPem(pem: string): { der: Uint8Array; label: string } {
   return { der: base64ToBytes((match[2] ?? '').replace(/\s+/g, '')), label };
 }
 
-function importKey(pem: string, usage: 'sign' | 'verify'): KeyObject {
-  const cacheKey = `${usage}\n${pem}`;
-  const cached = keyCache.get(cacheKey);
+function importKey(material: string, usage: 'sign' | 'verify'): KeyObject {
+  const cache = keyCaches[usage];
+  const cached = cache.get(material);
   if (cached) return cached;
-  const { der, label } = derFromPem(pem);
+  const { der, label } = derFromPem(pemFromBase64(material, usage === 'sign' ? 'PRIVATE KEY' : 'PUBLIC KEY'));
   if (label === 'RSA PRIVATE KEY' || label === 'RSA PUBLIC KEY') {
     // PKCS#1 is what some admin panels export; we read PKCS#8 / SPKI only (as Web Crypto did).
     throw new Error(`${label} (PKCS#1) is not supported: convert to PKCS#8 / SPKI`);
@@ -50,17 +53,17 @@ function importKey(pem: string, usage: 'sign' | 'verify'): KeyObject {
   // an EC or RSA-PSS key would sign something else under the same call: only RSA, as before
   if (key.asymmetricKeyType !== 'rsa') throw new Error(`not an RSA key (${key.asymmetricKeyType})`);
   // a failed import is not cached (the caller may fix the config and retry)
-  if (keyCache.size >= MAX_CACHED_KEYS) {
-    const oldest = keyCache.keys().next().value;
-    if (oldest !== undefined) keyCache.delete(oldest);
+  if (cache.size >= MAX_CACHED_KEYS) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
   }
-  keyCache.set(cacheKey, key);
+  cache.set(material, key);
   return key;
 }
 
 /** SHA256withRSA over the UTF-8 bytes of `data`; returns standard base64. Accepts PEM or bare base64 PKCS#8. */
 export async function signSha256WithRsa(privateKeyPem: string, data: string): Promise<string> {
-  const key = importKey(pemFromBase64(privateKeyPem, 'PRIVATE KEY'), 'sign');
+  const key = importKey(privateKeyPem, 'sign');
   return new Promise((resolve, reject) => {
     rsaSign('sha256', Buffer.from(data, 'utf8'), key, (err, sig) => (err ? reject(err) : resolve(sig.toString('base64'))));
   });
@@ -79,20 +82,15 @@ export async function verifySha256WithRsa(
   if (typeof signatureB64 !== 'string' || signatureB64.length === 0) return false;
   let key: KeyObject;
   try {
-    key = importKey(pemFromBase64(publicKeyPem, 'PUBLIC KEY'), 'verify');
+    key = importKey(publicKeyPem, 'verify');
   } catch {
     return false;
   }
   const normalised = signatureB64.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(normalised)) return false;
-  let sig: Uint8Array;
   try {
-    sig = base64ToBytes(normalised);
-  } catch {
-    return false;
-  }
-  try {
-    return rsaVerify('sha256', Buffer.from(data, 'utf8'), key, sig);
+    // the pattern above admits only base64, which Buffer decodes without a char-by-char copy
+    return rsaVerify('sha256', Buffer.from(data, 'utf8'), key, Buffer.from(normalised, 'base64'));
   } catch {
     return false;
   }

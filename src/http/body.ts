@@ -7,7 +7,8 @@
  * @example
  * createRoute({ ..., middleware: [apiBodyLimit, jsonOnly] })
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Readable } from 'node:stream';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './env.ts';
 import { problem } from './problem.ts';
@@ -17,10 +18,46 @@ export const API_BODY_LIMIT = 4 * 1024;
 
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
-export const apiBodyLimit: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: API_BODY_LIMIT,
-  onError: (c) => problem(c, 'payload_too_large', `a request body may be at most ${API_BODY_LIMIT} bytes`),
-});
+const tooLarge = (c: Context<AppEnv>) => problem(c, 'payload_too_large', `a request body may be at most ${API_BODY_LIMIT} bytes`);
+const honoBodyLimit: MiddlewareHandler<AppEnv> = bodyLimit({ maxSize: API_BODY_LIMIT, onError: tooLarge });
+
+export const apiBodyLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const incoming = untouchedIncoming(c);
+  const declared = c.req.header('content-length');
+  if (!incoming || declared === undefined || c.req.header('transfer-encoding') !== undefined) return honoBodyLimit(c, next);
+  if (parseInt(declared, 10) > API_BODY_LIMIT) return tooLarge(c);
+  // On Node a declared length within the limit is read straight from the socket's message, and
+  // only when the route asks for the body (after its authentication): the web Request, its
+  // ReadableStream and abort signal that c.req.raw.body would build cost ~0.1 ms of a 3 ms check
+  // (profile of `npm run bench:load`). Node's parser delivers exactly the declared bytes, so the
+  // limit holds; a chunked body, and every other runtime, go through hono's bodyLimit.
+  let text: Promise<string> | undefined;
+  Object.defineProperty(c.req.bodyCache, 'text', { enumerable: true, configurable: true, get: () => (text ??= readText(incoming)) });
+  await next();
+};
+
+/** The Node request message behind this request (@hono/node-server's binding), if nobody has started reading it. */
+function untouchedIncoming(c: Context<AppEnv>): Readable | undefined {
+  const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+  if (!incoming || typeof incoming.on !== 'function' || !('rawHeaders' in incoming)) return undefined;
+  return incoming.readableFlowing === null && !incoming.readableDidRead ? incoming : undefined;
+}
+
+/** The whole message as text, decoded as Request.text() does (UTF-8, a leading BOM dropped). */
+function readText(incoming: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.once('end', () => {
+      // Buffer's UTF-8 decoding replaces bad sequences as TextDecoder does, without building a decoder per body
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    });
+    incoming.once('error', reject);
+    // after 'end' this settles nothing; before it, the client went away mid-body
+    incoming.once('close', () => reject(new Error('the request ended before its body')));
+  });
+}
 
 /** A body, if there is one, must say it is JSON (415 otherwise); judged from the headers alone. */
 export const jsonOnly: MiddlewareHandler<AppEnv> = async (c, next) => {

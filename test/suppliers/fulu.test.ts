@@ -52,6 +52,15 @@ describe('fulu sign', () => {
     expect(fuluSign('{"a":"1"}', creds.appSecret)).toBe(expected);
   });
 
+  it("sorts as the official samples' char[] sort does: ASCII, CJK, surrogate halves and long runs alike", () => {
+    const reference = (text: string) => createHash('md5').update(text.split('').sort().join('') + creds.appSecret).digest('hex');
+    const texts = [
+      '', '{}', '{"product_name":"App Store 充值卡 100元","buy_num":1}', '{"e":"😀𝟘 é ß \\u0000"}',
+      'a'.repeat(70_000) + '充'.repeat(3) + '\u007f\u0080', String.fromCharCode(...Array.from({ length: 9000 }, (_, i) => (i * 7919) % 65536)),
+    ];
+    for (const text of texts) expect(fuluSign(text, creds.appSecret)).toBe(reference(text));
+  });
+
   it('does not depend on key order but does depend on values, escaping and the secret', () => {
     const a = signRequest({ app_key: 'k', method: 'm', biz_content: '{"customer_order_no":"X1"}' }, creds.appSecret);
     const b = signRequest({ biz_content: '{"customer_order_no":"X1"}', method: 'm', app_key: 'k' }, creds.appSecret);

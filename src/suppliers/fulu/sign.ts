@@ -11,15 +11,30 @@ import { createHash } from 'node:crypto';
  * @example fuluSign('{"a":"1"}', secret) === fuluSign('"}{1:"a"', secret)
  */
 export function fuluSign(jsonText: string, appSecret: string): string {
-  // The same order as `split('').sort()` (UTF-16 code units, ordinal), sorted as numbers in a
-  // typed array: the string sort of one-character strings was ~1 % of a customer check's CPU
-  // (two signatures per supplier query).
-  const units = new Uint16Array(jsonText.length);
-  for (let i = 0; i < jsonText.length; i++) units[i] = jsonText.charCodeAt(i);
-  units.sort();
-  let sorted = '';
-  for (let i = 0; i < units.length; i += 0x2000) sorted += String.fromCharCode(...units.subarray(i, i + 0x2000));
-  return createHash('md5').update(sorted + appSecret, 'utf8').digest('hex');
+  return createHash('md5').update(sortedUnits(jsonText) + appSecret, 'utf8').digest('hex');
+}
+
+/**
+ * The text's UTF-16 code units in ordinal order: the same as `split('').sort()`. A counting sort for
+ * ASCII (JSON text is nearly all ASCII) and a numeric sort for the rest, which all come after it:
+ * the string sort of one-character strings was ~1 % of a customer check's CPU, a sort of the whole
+ * text as numbers still ~0.5 % (two signatures per supplier query).
+ */
+function sortedUnits(text: string): string {
+  const ascii = new Uint32Array(128);
+  const rest: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i);
+    if (u < 128) ascii[u]!++;
+    else rest.push(u);
+  }
+  let out = '';
+  for (let u = 0; u < 128; u++) if (ascii[u]) out += String.fromCharCode(u).repeat(ascii[u]!);
+  if (rest.length) {
+    rest.sort((a, b) => a - b);
+    for (let i = 0; i < rest.length; i += 0x2000) out += String.fromCharCode(...rest.slice(i, i + 0x2000));
+  }
+  return out;
 }
 
 /** Signs a request: the whole parameter object serialised without `sign`. */
