@@ -25,17 +25,13 @@
  *   was filed at, node_modules linked), under the same sandbox, world and load: a before/after of
  *   the server alone. Run the two alternately; the machine drifts between runs.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { Agent, request } from 'undici';
-import { newMasterKey } from '../src/crypto/secret-box.ts';
-import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { procStats, startServeChild } from './serve-child.ts';
 import { inProgressWorld } from './in-progress-world.ts';
 
 const { values: args } = parseArgs({
@@ -62,71 +58,22 @@ const RSS_EVERY_MS = 5_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'od-load-'));
 
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** RSS and CPU time (user + system, ms) of a process, from /proc (Linux). */
-function procStats(pid: number): { rssMb: number; cpuMs: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { rssMb: rssKb / 1024, cpuMs: (Number(f[11]) + Number(f[12])) * 10 };
-  } catch {
-    return null;
-  }
-}
-
-async function waitForLine(file: string, re: RegExp, child: { exitCode: number | null }, timeoutMs: number): Promise<RegExpExecArray> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const m = re.exec(readFileSync(file, 'utf8'));
-    if (m) return m;
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${readFileSync(file, 'utf8').slice(-2000)}`);
-    if (Date.now() > until) throw new Error(`the server did not start in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const worldFile = join(dir, 'world.json');
 const w = inProgressWorld('load', N_ORDERS, '20261122');
 writeFileSync(worldFile, JSON.stringify(w));
 
-let scratch: { admin: postgres.Sql; name: string; url: string } | undefined;
-if (args.db) {
-  const admin = postgres(args.db, { max: 1, onnotice: () => {} });
-  const name = `od_load_${Date.now().toString(36)}`;
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(args.db);
-  u.pathname = `/${name}`;
-  scratch = { admin, name, url: u.toString() };
-}
-
 const sandbox = await startSandboxProcess({ latencyMs: LATENCY, worldFile });
-const port = await freePort();
-const logFile = join(dir, 'server.log');
-const logFd = openSync(logFile, 'w');
-const env: NodeJS.ProcessEnv = {
-  ...process.env, ...sandboxGatewayEnv(sandbox.url),
-  PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), CARD_KEY_SECRET: newMasterKey(), RATE_LIMITS: 'off',
-};
-delete env.DATABASE_URL;
-if (scratch) env.DATABASE_URL = scratch.url;
 const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-const server = spawn(process.execPath, [...nodeArgs, 'bin/order-doctor.js', 'serve', '--world', worldFile], { env, stdio: ['ignore', logFd, logFd], cwd: args.tree ?? '.' });
-closeSync(logFd);
+const served = await startServeChild({ dir, worldFile, sandboxUrl: sandbox.url, db: args.db, tree: args.tree, nodeArgs }).catch((err: unknown) => {
+  sandbox.stop();
+  throw err;
+});
+const server = served.child;
+const logFile = served.logFile;
 
 let exitCode = 0;
 try {
-  await waitForLine(logFile, /order-doctor listening on (\S+)/, server, 60_000);
-  const base = `http://127.0.0.1:${port}`;
+  const base = served.base;
   const dispatcher = new Agent({ connections: CONNECTIONS, keepAliveTimeout: 30_000, pipelining: 1 });
   const body = JSON.stringify({ secret: '8462' });
   const check = async (i: number) => {
@@ -183,7 +130,7 @@ try {
   const errors = other.reduce((a, [, n]) => a + n, 0) + [...failures.values()].reduce((a, n) => a + n, 0);
   const logs = readFileSync(logFile, 'utf8').split('\n');
   const bad = logs.filter((l) => /"level":"(warn|error|fatal)"/.test(l));
-  console.log(`order-doctor load: ${CONNECTIONS} connections, ${SECONDS} s, upstream latency ${LATENCY} ms, ${N_ORDERS} orders, ${scratch ? 'postgres' : 'pglite'}, node ${process.version}${args.tree ? `, server from ${args.tree}` : ''}`);
+  console.log(`order-doctor load: ${CONNECTIONS} connections, ${SECONDS} s, upstream latency ${LATENCY} ms, ${N_ORDERS} orders, ${args.db ? 'postgres' : 'pglite'}, node ${process.version}${args.tree ? `, server from ${args.tree}` : ''}`);
   console.log(`  requests        ${ok + limited + errors} (200: ${ok}, 429: ${limited}, errors: ${errors})`);
   for (const [s, n] of other) console.log(`    status ${s}: ${n}`);
   for (const [m, n] of failures) console.log(`    failed: ${m} x${n}`);
@@ -199,13 +146,8 @@ try {
   console.error(`bench:load: ${(err as Error).message}`);
   exitCode = 1;
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+  await served.stop();
   sandbox.stop();
-  if (scratch) {
-    await scratch.admin.unsafe(`drop database if exists ${scratch.name} with (force)`).catch(() => {});
-    await scratch.admin.end();
-  }
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(exitCode);

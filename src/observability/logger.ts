@@ -121,7 +121,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       serializers: { err: (e: unknown) => (typeof e === 'string' ? e : describeError(e, { stacks: true })) },
       // Censoring is ours alone: pino's `redact` (fixed paths, two levels down) only re-censored
       // what censor() had already replaced, and was most of the logging's cost: a check's two
-      // lines took ~110 µs of CPU with it, ~25 µs without (bench/ab-check.ts, issue 10 item 12).
+      // lines took ~110 µs of CPU with it, ~25 µs without (an in-process A/B, issue 10 item 12).
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => censor(obj) as Record<string, unknown>,
