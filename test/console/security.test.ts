@@ -150,6 +150,20 @@ describe('console sessions and permissions', { timeout: 120_000 }, () => {
     expect((await s.svc.database.db.select().from(auditLog)).length).toBe(before);
   });
 
+  it('a form over the limit is 413 saying so, signed in or not, and does nothing', async () => {
+    const before = (await s.svc.database.db.select().from(auditLog)).length;
+    const b = await signedIn(s.app, s.tokens.supervisor);
+    for (const who of [b, new Browser(s.app)]) {
+      const res = await postForm(who, '/agent/agents', { name: 'mallory', padding: 'x'.repeat(9 * 1024) });
+      expect(res.status).toBe(413);
+      const body = await res.text();
+      expect(body).toContain('The form is too long');
+      expect(body).not.toContain('Agent token'); // not the sign-in page: the session is intact
+    }
+    expect((await s.svc.database.db.select().from(auditLog)).length).toBe(before + 1); // the sign-in's own row
+    expect((await b.get('/agent')).status).toBe(200);
+  });
+
   it('an agent cannot do supervisor things (403); a supervisor can', async () => {
     const victim = await s.newAgent('agent');
     const agent = await signedIn(s.app, s.tokens.agent);

@@ -34,7 +34,7 @@ import { mountTicketRoutes } from './tickets.tsx';
 import { mountIncidentRoutes } from './incidents.tsx';
 import { mountReport } from './report.tsx';
 import { mountWebhookRoutes } from './webhooks.tsx';
-import { page, signInPage } from './render.tsx';
+import { messagePage, page, signInPage } from './render.tsx';
 import { switchLang } from './lang.ts';
 import { Home } from './views/home.tsx';
 
@@ -55,7 +55,8 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
   con.use('*', pageSecureHeaders);
   con.get('/assets/console.css', (c) => c.body(CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
   con.use('*', noStore);
-  con.post('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => signInPage(c, 403, 'The form is too long.') }));
+  // 413 and what happened, signed in or not: the sign-in page here read as a lost session
+  con.post('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => messagePage(c, 413, 'Too long', `The form is too long (at most ${BODY_LIMIT / 1024} KB): nothing was done.`) }));
 
   con.get('/', async (c) => {
     const session = await findSession(svc, sessionCookie.read(c));
