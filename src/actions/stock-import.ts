@@ -10,12 +10,15 @@
  * product's stock, and the insert is `ON CONFLICT (secret_hash) DO NOTHING ... RETURNING`, so two
  * imports racing with overlapping files each add a key at most once (the second waits on the
  * first's row and skips it; rows go in by hash order, so no two imports deadlock) and each reports
- * what it found. The whole file goes in one
+ * what it found. Stock leaves first in, first out by (added_at, id), so the ids are taken from the
+ * table's sequence up front and handed out in the file's order: within one import, keys leave in
+ * the order the file lists them (an owner lists the batch that expires first first), whatever the
+ * order they went in. The whole file goes in one
  * transaction with its one `stock_imported` audit row (counts, never a key), and, when keys were
  * added, the product's orders waiting for stock in the sweep queue are made due now.
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Database, Tx } from '../db/client.ts';
+import { queryRows, type Database, type Tx } from '../db/client.ts';
 import { issuedKeys, products, stockKeys, sweepQueue } from '../db/schema.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { audit, type Actor } from './audit.ts';
@@ -108,12 +111,14 @@ export async function importStock(
     const held = await issuedHashes(tx, hashed.map((h) => h.hash));
     // in the order of their hashes, whatever the file's: two imports racing take the unique index's
     // entries in the same order, so one waits for the other instead of both waiting for each other
-    const toInsert = hashed.filter((h) => !held.has(h.hash)).sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+    const fresh = hashed.filter((h) => !held.has(h.hash));
+    const idOf = new Map((await takeIds(tx, fresh.length)).map((id, i) => [fresh[i]!.hash, id]));
+    const toInsert = [...fresh].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     const inserted = new Set<string>();
     for (let i = 0; i < toInsert.length; i += INSERT_CHUNK) {
       const chunk = toInsert.slice(i, i + INSERT_CHUNK);
       const rows = [];
-      for (const h of chunk) rows.push({ sku, secretEnc: await box.encrypt(h.secret), secretHash: h.hash, status: 'available' as const, addedAt: at });
+      for (const h of chunk) rows.push({ id: idOf.get(h.hash)!, sku, secretEnc: await box.encrypt(h.secret), secretHash: h.hash, status: 'available' as const, addedAt: at });
       const got = await tx.insert(stockKeys).values(rows)
         .onConflictDoNothing({ target: stockKeys.secretHash })
         .returning({ hash: stockKeys.secretHash });
@@ -138,6 +143,14 @@ export async function importStock(
     });
     return result;
   });
+}
+
+/** `n` new ids of stock_keys from its own sequence, ascending (the ids of rows skipped as duplicates are left unused, as any sequence leaves gaps). */
+async function takeIds(tx: Tx, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const rows = await queryRows<{ id: string | number }>(tx, sql`
+    select nextval(pg_get_serial_sequence('stock_keys', 'id')) as id from generate_series(1, ${n})`);
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 async function issuedHashes(db: Tx | Database['db'], hashes: string[]): Promise<Set<string>> {

@@ -237,6 +237,28 @@ describe('stock import from the command line', { timeout: SLOW }, () => {
     expect(r.err.trimEnd()).toMatch(message);
   });
 
+  it("keys leave in the file's order, though they go in by hash order; a second import's after the first's", async () => {
+    const world = paidOrdersWorld({ orders: 1, stock: 0 });
+    const actor = { kind: 'system' as const, id: 'test' };
+    const first = Array.from({ length: 40 }, (_, i) => `FIFO-A-${String(39 - i).padStart(3, '0')}`);
+    const second = ['FIFO-B-2', 'FIFO-B-1'];
+    await inProcess(async (svc) => {
+      for (const keys of [first, second]) {
+        const r = await importStock(svc, { sku: 'STEAM-100', parsed: parseKeyLines(`${keys.join('\n')}\n`), dryRun: false, actor });
+        expect(r.added).toBe(keys.length);
+      }
+      // the order every claim of available stock uses (shops/builtin: deliver, lookup)
+      const rows = await svc.database.rows<{ secret_enc: string }>(sql`
+        select secret_enc from stock_keys where sku = 'STEAM-100' and status = 'available' order by added_at, id`);
+      const order = await Promise.all(rows.map((r) => svc.box.decrypt(r.secret_enc)));
+      expect(order).toEqual([...first, ...second]);
+      // and the hash order differs from the file's, so this holds only because of the ids
+      const hashes = new Map(await Promise.all(first.map(async (k) => [k, await svc.box.keyHash(k)] as const)));
+      const byHash = [...first].sort((a, b) => (hashes.get(a)! < hashes.get(b)! ? -1 : 1));
+      expect(byHash).not.toEqual(first);
+    }, world);
+  });
+
   it('a waiting out-of-stock order gets an imported key at the next sweep', async () => {
     const world = paidOrdersWorld({ orders: 1, stock: 0 });
     await inProcess(async (svc) => {
