@@ -37,7 +37,6 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2/promise';
-import postgres from 'postgres';
 import { Agent } from 'undici';
 import { loadConfig, type Env } from '../src/config.ts';
 import { newMasterKey } from '../src/crypto/secret-box.ts';
@@ -48,6 +47,7 @@ import { createServices, type Services } from '../src/services.ts';
 import { sandboxCredentials, sandboxGatewayEnv, sandboxKeys } from '../src/sandbox/credentials.ts';
 import { toShopTime } from '../src/shops/local-time.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { scratchPostgres } from './scratch-postgres.ts';
 import { startCpuMeter } from './cpu-meter.ts';
 import type { AnswerFile } from './answer-world.ts';
 import { loadWorld } from '../src/world/load.ts';
@@ -399,21 +399,16 @@ async function benchDujiaoka(kind: 'PGlite' | 'Postgres', database: Database, sh
 }
 
 async function withScratchPostgres<T>(fn: (database: Database) => Promise<T>): Promise<T> {
-  const scratch = `od_bench_${Date.now().toString(36)}`;
-  const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+  const scratch = await scratchPostgres(pgUrl, 'od_bench');
   try {
-    await admin.unsafe(`create database ${scratch}`);
-    const u = new URL(pgUrl);
-    u.pathname = `/${scratch}`;
-    const database = await openDatabase({ url: u.toString(), maxConnections: 20 });
+    const database = await openDatabase({ url: scratch.url, maxConnections: 20 });
     try {
       return await fn(database);
     } finally {
       await database.close();
     }
   } finally {
-    await admin.unsafe(`drop database if exists ${scratch} with (force)`).catch(() => {});
-    await admin.end();
+    await scratch.drop();
   }
 }
 

@@ -25,6 +25,7 @@ import postgres from 'postgres';
 import { Agent, request } from 'undici';
 import { startCluster } from '../test/cluster/cluster.ts';
 import { inProgressWorld } from './in-progress-world.ts';
+import { scratchPostgres } from './scratch-postgres.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,11 +52,8 @@ const PROCESSES = 3;
 
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-const admin = postgres(args.db, { max: 1, onnotice: () => {} });
-const scratch = `od_cluster_${Date.now().toString(36)}`;
-await admin.unsafe(`create database ${scratch}`);
-const url = new URL(args.db);
-url.pathname = `/${scratch}`;
+const scratch = await scratchPostgres(args.db, 'od_cluster');
+const url = new URL(scratch.url);
 
 let exitCode = 0;
 const loadBefore = load();
@@ -131,7 +129,6 @@ try {
   exitCode = 1;
 } finally {
   await cluster.stop();
-  await admin.unsafe(`drop database if exists ${scratch} with (force)`).catch(() => {});
-  await admin.end();
+  await scratch.drop();
 }
 process.exit(exitCode);

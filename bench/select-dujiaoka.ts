@@ -25,7 +25,6 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
-import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/mysql2';
 import { loadConfig, type ShopConfig } from '../src/config.ts';
 import { createSecretBox, newMasterKey, type SecretBox } from '../src/crypto/secret-box.ts';
@@ -38,6 +37,7 @@ import { idBefore } from '../src/shops/dujiaoka/stuck.ts';
 import { dujiaokaTables } from '../src/shops/dujiaoka/tables.ts';
 import type { DujiaokaContext } from '../src/shops/dujiaoka/context.ts';
 import type { ShopPort } from '../src/shops/port.ts';
+import { scratchPostgres } from './scratch-postgres.ts';
 
 const { values } = parseArgs({
   options: {
@@ -379,13 +379,10 @@ async function main() {
       const box = await createSecretBox(newMasterKey());
       const pglite = await openDatabase({});
       await selection('PGlite', pglite, pool, box);
-      const pgAdmin = postgres(PG, { max: 1, onnotice: () => {} });
-      const scratch = `od_bench_select_${Date.now().toString(36)}`;
+      let scratch: Awaited<ReturnType<typeof scratchPostgres>> | undefined;
       try {
-        await pgAdmin.unsafe(`create database ${scratch}`);
-        const u = new URL(PG);
-        u.pathname = `/${scratch}`;
-        const pg = await openDatabase({ url: u.toString(), maxConnections: 4 });
+        scratch = await scratchPostgres(PG, 'od_bench_select');
+        const pg = await openDatabase({ url: scratch.url, maxConnections: 4 });
         try {
           await selection('Postgres', pg, pool, box);
         } finally {
@@ -394,8 +391,7 @@ async function main() {
       } catch (err) {
         console.log(`\n== selection, own database on Postgres: skipped (${(err as Error).message})`);
       } finally {
-        await pgAdmin.unsafe(`drop database if exists ${scratch} with (force)`).catch(() => {});
-        await pgAdmin.end();
+        await scratch?.drop();
       }
       await scans(pool, pglite, box);
       await pglite.close();

@@ -9,9 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { newMasterKey } from '../src/crypto/secret-box.ts';
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
+import { scratchPostgres } from './scratch-postgres.ts';
 
 export interface ServeChild {
   base: string;
@@ -33,7 +33,7 @@ export async function startServeChild(opts: {
   nodeArgs?: string[];
 }): Promise<ServeChild> {
   mkdirSync(opts.dir, { recursive: true });
-  const scratch = opts.db ? await scratchDatabase(opts.db) : undefined;
+  const scratch = opts.db ? await scratchPostgres(opts.db, 'od_load') : undefined;
   const port = await freePort();
   const logFile = join(opts.dir, 'server.log');
   const logFd = openSync(logFile, 'w');
@@ -74,21 +74,6 @@ export function procStats(pid: number): { rssMb: number; cpuMs: number } | null 
   } catch {
     return null;
   }
-}
-
-async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  const name = `od_load_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
-      await admin.end();
-    },
-  };
 }
 
 async function freePort(): Promise<number> {

@@ -13,6 +13,7 @@
  */
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { scratchPostgres } from './scratch-postgres.ts';
 import { describeCpu, startCpuMeter } from './cpu-meter.ts';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -48,7 +49,7 @@ async function main() {
   console.log(`sweep benchmark: N=${N}, gateway limit ${LIMIT}/s, sandbox latency ${LATENCY} ms, concurrency ${CONCURRENCY}`);
   console.log(`floor N/limit = ${(N / LIMIT).toFixed(1)} s`);
   if (values['seed-only']) {
-    const { url } = await freshDatabase();
+    const { url } = await scratchPostgres(SERVER, 'od_bench');
     await seed(url);
     console.log(`seeded: DATABASE_URL=${url} CARD_KEY_SECRET=${CARD_KEY_SECRET}`);
     process.exit(0);
@@ -58,7 +59,7 @@ async function main() {
 }
 
 async function scenario(sweepers: 1 | 2) {
-  const { url, drop } = await freshDatabase();
+  const { url, drop } = await scratchPostgres(SERVER, 'od_bench');
   try {
     const t0 = performance.now();
     await seed(url);
@@ -87,21 +88,6 @@ async function scenario(sweepers: 1 | 2) {
   } finally {
     await drop();
   }
-}
-
-async function freshDatabase() {
-  const name = `od_bench_${Date.now().toString(36)}`;
-  const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(SERVER);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
 }
 
 /** Set-based seeding: keys encrypted in JS in batches, everything else by generate_series. */
