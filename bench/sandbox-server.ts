@@ -2,9 +2,8 @@
  * The sandbox upstreams in a process of their own, for benchmarks: `node bin/run-ts.js
  * bench/sandbox-server.ts [--world FILE | --answers FILE] [--now ISO]`. With DATABASE_URL it plays
  * the world already loaded in that database; with `--world` it plays FILE's answers from memory
- * (bench/answer-world.ts); with `--answers` (a connected shop such as dujiaoka, whose orders the sandbox cannot
- * read) it plays the gateway answers FILE gives by order_sn (bench/answer-world.ts), without any
- * database. Prints one line `sandbox http://127.0.0.1:PORT` when ready; SANDBOX_LATENCY_MS applies
+ * (bench/answer-world.ts); with `--answers` (a connected shop such as dujiaoka, whose orders the
+ * sandbox cannot read) it plays the gateway answers FILE gives by order_sn, without any database. Prints one line `sandbox http://127.0.0.1:PORT` when ready; SANDBOX_LATENCY_MS applies
  * as usual.
  */
 import { readFileSync } from 'node:fs';
