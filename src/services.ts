@@ -155,7 +155,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
 /** One upstream call: its latency in the histogram, and a debug line (with the request's id). */
 function observeUpstream(logger: Logger, metrics: Metrics, call: UpstreamCall): void {
   metrics.upstream({ upstream: call.upstream, outcome: call.outcome, seconds: call.ms / 1000 });
-  logger.debug({ upstream: call.upstream, outcome: call.outcome, ms: call.ms, attempts: call.attempts, ...(call.status ? { status: call.status } : {}) }, 'upstream call');
+  logger.debug({
+    ...call.logContext, upstream: call.upstream, outcome: call.outcome, ms: call.ms, attempts: call.attempts, ...(call.status ? { status: call.status } : {}),
+  }, 'upstream call');
 }
 
 /** Whether a scenario world was loaded into this database (world/load.ts writes the marker). */

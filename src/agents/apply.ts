@@ -17,6 +17,7 @@ import { consoleApplies, diagnoses } from '../db/schema.ts';
 import { audit } from '../actions/audit.ts';
 import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import { resolveOrder } from '../engine/resolve.ts';
+import type { LogContext } from '../observability/context.ts';
 import type { Services } from '../services.ts';
 import { agentActor, type AgentAccount } from './accounts.ts';
 import { diagnosisOf } from './history.ts';
@@ -35,9 +36,9 @@ export type ConfirmOutcome =
   | { kind: 'forbidden' };
 
 /** A diagnosis run by an agent from the console: suggests, never applies. */
-export async function agentDiagnose(svc: Services, agent: AgentAccount, orderNo: string): Promise<DiagnosisResult> {
-  const lookup = await resolveOrder(svc, orderNo);
-  const result = await diagnose(svc, { orderNo, lookup, actor: agentActor(agent), apply: false });
+export async function agentDiagnose(svc: Services, agent: AgentAccount, orderNo: string, logContext: LogContext): Promise<DiagnosisResult> {
+  const lookup = await resolveOrder(svc, orderNo, logContext);
+  const result = await diagnose(svc, { orderNo, lookup, actor: agentActor(agent), apply: false, logContext });
   await audit(svc.database.db, {
     at: svc.now(), actor: agentActor(agent), action: 'agent_diagnosed', orderNo: result.orderNo, diagnosisId: result.id,
     detail: { via: 'console', verdict: result.verdict, suggested: result.suggested ?? 'none' },
@@ -51,9 +52,11 @@ export async function confirmApply(
     agent: AgentAccount; orderNo: string; diagnosisId: string;
     /** a supervisor lifts the replacement limit: the reason is checked already (override.ts overrideReason) */
     override?: { reason: string };
+    /** whose work this is (the request's id), for the log lines */
+    logContext: LogContext;
   },
 ): Promise<ConfirmOutcome> {
-  const { agent, orderNo, diagnosisId, override } = input;
+  const { agent, orderNo, diagnosisId, override, logContext } = input;
   if (override && !mayOverride(agent)) return { kind: 'forbidden' };
   const confirmed = await diagnosisOf(svc, orderNo, diagnosisId);
   if (!confirmed) return { kind: 'not_found' };
@@ -75,7 +78,7 @@ export async function confirmApply(
       or(ne(diagnoses.verdict, confirmed.verdict), ne(diagnoses.action, 'none'))))
     .limit(1);
   if (expired || changed) {
-    const result = await agentDiagnose(svc, agent, orderNo);
+    const result = await agentDiagnose(svc, agent, orderNo, logContext);
     return { kind: 'stale', why: expired ? 'expired' : 'changed', result };
   }
 
@@ -85,8 +88,8 @@ export async function confirmApply(
     .returning({ id: consoleApplies.diagnosisId });
   if (claimed.length === 0) return (await used())!;
 
-  const lookup = await resolveOrder(svc, orderNo);
-  const result = await diagnose(svc, { orderNo, lookup, actor: agentActor(agent), apply: true, overrideLimit: override !== undefined });
+  const lookup = await resolveOrder(svc, orderNo, logContext);
+  const result = await diagnose(svc, { orderNo, lookup, actor: agentActor(agent), apply: true, overrideLimit: override !== undefined, logContext });
   await db.transaction(async (tx) => {
     await tx.update(consoleApplies).set({ resultDiagnosisId: result.id }).where(eq(consoleApplies.diagnosisId, diagnosisId));
     await audit(tx, {

@@ -8,6 +8,7 @@ import { canonicalOrderNo, exists, type Lookup } from '../domain/order.ts';
 import { isOrderNo } from '../domain/order-number.ts';
 import { resolveOrder } from '../engine/resolve.ts';
 import { CONTACT_SEARCH_LIMIT, type OrderSummary } from '../shops/port.ts';
+import type { LogContext } from '../observability/context.ts';
 import type { Services } from '../services.ts';
 
 export interface SearchHit {
@@ -24,11 +25,11 @@ export interface SearchHit {
 /** What a search box may hold: an order or trade number, an email, a phone number. */
 export const MAX_QUERY_LENGTH = 200;
 
-export async function searchOrders(svc: Services, raw: string): Promise<SearchHit[]> {
+export async function searchOrders(svc: Services, raw: string, logContext: LogContext): Promise<SearchHit[]> {
   const q = raw.trim();
   if (!q || q.length > MAX_QUERY_LENGTH || /\p{Cc}/u.test(q)) return [];
   if (!q.includes('@') && isOrderNo(q)) {
-    const lookup = await resolveOrder(svc, q);
+    const lookup = await resolveOrder(svc, q, logContext);
     if (exists(lookup)) return [fromLookup(lookup, q)];
   }
   // an email, or a number no order, legacy record or gateway knows: perhaps the buyer's contact

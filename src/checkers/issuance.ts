@@ -16,7 +16,7 @@ export interface IssuanceResult {
 
 export const issuanceChecker: Checker<IssuanceResult> = {
   name: 'issuance',
-  async run({ svc, lookup, signal }) {
+  async run({ svc, lookup, signal, logContext }) {
     const { order, product } = lookup;
     if (!order || !product) throw new Error('no migrated order to check');
     // what the order holds came with the lookup, in the same statement as the order itself
@@ -36,7 +36,7 @@ export const issuanceChecker: Checker<IssuanceResult> = {
     // the supplier is asked only about an order still missing keys
     if (product.fulfilment !== 'supplier' || missing === 0) return { finding, supplierKeys: [] };
 
-    const answer = await svc.supplier.query(order.orderNo, { signal });
+    const answer = await svc.supplier.query(order.orderNo, { signal, logContext });
     const { keys: delivered = [], ...shown } = answer;
     const held = new Set(keys.filter((k) => k.status === 'delivered').map((k) => k.hash));
     const fresh: string[] = [];

@@ -7,13 +7,13 @@ import type { Checker } from './types.ts';
 
 export const paymentChecker: Checker<PaymentFinding> = {
   name: 'payment',
-  async run({ svc, lookup, signal }) {
+  async run({ svc, lookup, signal, logContext }) {
     const { order } = lookup;
     if (!order) throw new Error('no order to ask the gateway about');
     const choice = await svc.gateways.forOrder(order);
     // no way to ask (a gateway we do not speak, or no credentials): the decision says who must look
     if ('unverifiable' in choice) return choice;
     // whether the answer may be believed is the decision's (domain/decide.ts trustsPaymentClaim)
-    return { evidence: await choice.gateway.query({ orderNo: order.gatewayOrderNo ?? order.orderNo }, { signal }) };
+    return { evidence: await choice.gateway.query({ orderNo: order.gatewayOrderNo ?? order.orderNo }, { signal, logContext }) };
   },
 };

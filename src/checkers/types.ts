@@ -1,5 +1,6 @@
 import type { Finding } from '../domain/findings.ts';
 import type { Lookup } from '../domain/order.ts';
+import type { LogContext } from '../observability/context.ts';
 import type { Services } from '../services.ts';
 
 export interface CheckerContext {
@@ -8,6 +9,8 @@ export interface CheckerContext {
   now: Date;
   /** aborted at the checker's deadline, or when the engine no longer needs the answer */
   signal: AbortSignal;
+  /** whose work this is, for the upstream calls' log lines */
+  logContext: LogContext;
 }
 
 /** One source of evidence. `run` may throw: runChecker turns that into "no trustworthy evidence". */

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import { createServices } from '../services.ts';
 import { diagnose } from '../engine/diagnose.ts';
 import { resolveOrder } from '../engine/resolve.ts';
+import { NO_LOG_CONTEXT } from '../observability/context.ts';
 import { orderNoArg, parse, UsageError } from './args.ts';
 
 export async function diagnoseCommand(args: string[], config: Config): Promise<number> {
@@ -10,8 +11,8 @@ export async function diagnoseCommand(args: string[], config: Config): Promise<n
   const orderNo = orderNoArg(positionals[0]);
   const svc = await createServices(config);
   try {
-    const lookup = await resolveOrder(svc, orderNo);
-    const r = await diagnose(svc, { orderNo, lookup, actor: { kind: 'agent', id: 'cli' }, apply: values.apply === true });
+    const lookup = await resolveOrder(svc, orderNo, NO_LOG_CONTEXT);
+    const r = await diagnose(svc, { orderNo, lookup, actor: { kind: 'agent', id: 'cli' }, apply: values.apply === true, logContext: NO_LOG_CONTEXT });
     if (values.json) {
       console.log(JSON.stringify(r));
       return 0;

@@ -5,6 +5,7 @@
  * existing order leaves an audit row and a log line (never the secret tried).
  */
 import { digestsEqual } from '../crypto/secret-box.ts';
+import type { LogContext } from '../observability/context.ts';
 import type { Services } from '../services.ts';
 import { canonicalOrderNo, exists, type Lookup } from '../domain/order.ts';
 import type { RevealedKey } from '../shops/port.ts';
@@ -40,8 +41,8 @@ export async function secretOpens(svc: Services, lookup: Lookup, secret: string)
   return ok;
 }
 
-export async function verifyBuyer(svc: Services, orderNo: string, secret: string): Promise<Lookup | null> {
-  const lookup = await resolveOrder(svc, orderNo);
+export async function verifyBuyer(svc: Services, orderNo: string, secret: string, logContext: LogContext): Promise<Lookup | null> {
+  const lookup = await resolveOrder(svc, orderNo, logContext);
   return (await secretOpens(svc, lookup, secret)) ? lookup : null;
 }
 
@@ -60,11 +61,13 @@ export async function customerCheck(
     orderNo: string; secret: string; ip?: string; guard?: VerificationGuard; via?: 'api' | 'page';
     /** where the line about a failed verification goes (the HTTP routes log it; scenario runs need not) */
     log?: (line: string) => void;
+    /** whose work this is (the request's id), for the diagnosis's log lines */
+    logContext: LogContext;
   },
 ): Promise<CustomerCheck> {
   const started = performance.now();
   const guard = input.guard ?? NO_GUARD;
-  const lookup = await resolveOrder(svc, input.orderNo);
+  const lookup = await resolveOrder(svc, input.orderNo, input.logContext);
   // limits count the order, not the number typed: its own, its gateway's or its legacy number
   const orderNo = exists(lookup) ? canonicalOrderNo(lookup) : undefined;
   const admitted = orderNo === undefined || (await guard.admit(orderNo));
@@ -79,7 +82,7 @@ export async function customerCheck(
   }
   await guard.verified(orderNo!);
   const result = await diagnose(svc, {
-    orderNo: input.orderNo, lookup, actor: { kind: 'customer', id: input.ip }, apply: true,
+    orderNo: input.orderNo, lookup, actor: { kind: 'customer', id: input.ip }, apply: true, logContext: input.logContext,
   });
   return { ok: true, result, lookup };
 }

@@ -10,6 +10,7 @@ import { runChecker } from '../checkers/types.ts';
 import { migrationChecker } from '../checkers/migration.ts';
 import { issuanceChecker } from '../checkers/issuance.ts';
 import { paymentChecker } from '../checkers/payment.ts';
+import type { LogContext } from '../observability/context.ts';
 import type { Services } from '../services.ts';
 import type { Actor } from '../actions/audit.ts';
 import { canonicalOrderNo, exists, type Lookup } from '../domain/order.ts';
@@ -30,6 +31,8 @@ export interface DiagnoseInput {
   lookup?: Lookup;
   /** a supervisor's override of the replacement limit, with apply (agents/override.ts checks the role and the reason) */
   overrideLimit?: boolean;
+  /** whose work this is (a request's or sweep run's id): every log line of the diagnosis carries it */
+  logContext: LogContext;
 }
 
 export interface DiagnosisResult {
@@ -54,7 +57,7 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
   const now = svc.now();
   const id = globalThis.crypto.randomUUID();
   const lookup = input.lookup ?? (await lookupOrder(svc, input.orderNo));
-  const ctx = { svc, lookup, now };
+  const ctx = { svc, lookup, now, logContext: input.logContext };
   const timeoutMs = svc.config.checkerTimeoutMs;
 
   const findings: Findings = {
@@ -149,7 +152,7 @@ export async function diagnose(svc: Services, input: DiagnoseInput): Promise<Dia
   const outcome = applied.outcome;
   svc.metrics.diagnosis({ verdict: outcome.verdict, action: outcome.action, actor: input.actor.kind });
   svc.logger.info({
-    diagnosisId: id, orderNo: canonicalOrderNo(lookup), actor: input.actor.kind, verdict: outcome.verdict, action: outcome.action,
+    ...input.logContext, diagnosisId: id, orderNo: canonicalOrderNo(lookup), actor: input.actor.kind, verdict: outcome.verdict, action: outcome.action,
     ...(outcome.suggested ? { suggested: outcome.suggested } : {}), ms: applied.row.durationMs, checkers: checkerTimes(findings),
   }, 'diagnosis');
 

@@ -4,9 +4,10 @@
  */
 import type { Channel } from '../domain/verdicts.ts';
 import type { PaymentEvidence, TradeRef } from '../domain/payment.ts';
+import type { QueryOptions } from '../net/types.ts';
 
 export interface PaymentGateway {
   readonly channel: Channel;
   /** Never throws: every failure comes back as `trust: 'untrusted'` with a fault. */
-  query(ref: TradeRef, opts: { signal: AbortSignal }): Promise<PaymentEvidence>;
+  query(ref: TradeRef, opts: QueryOptions): Promise<PaymentEvidence>;
 }

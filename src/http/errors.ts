@@ -32,16 +32,17 @@ export function onAppError(err: Error, c: Context, log?: (line: string) => void)
   const method = c.req.method;
   const path = new URL(c.req.url).pathname;
   const logger = log ? undefined : (c as Context<AppEnv>).get('svc')?.logger;
+  const logContext = (c as Context<AppEnv>).get('logContext');
   if (isDatabaseFault(err)) {
     // an outage logs one line per request, not a stack each
     const cause = describeError(err, { stacks: false });
-    if (logger) logger.error({ method, path, error: cause }, 'database unavailable');
+    if (logger) logger.error({ ...logContext, method, path, error: cause }, 'database unavailable');
     else (log ?? console.error)(`[http] ${method} ${path}: database unavailable: ${cause}`);
     c.header('retry-after', String(RETRY_AFTER_SECONDS));
     return problem(c, 'unavailable');
   }
   const error = describeError(err, { stacks: true });
-  if (logger) logger.error({ method, path, error }, 'request failed');
+  if (logger) logger.error({ ...logContext, method, path, error }, 'request failed');
   else (log ?? console.error)(`[http] ${method} ${path} failed: ${error}`);
   return problem(c, 'internal');
 }

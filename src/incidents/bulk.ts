@@ -17,6 +17,7 @@ import { describeAction } from '../agents/describe.ts';
 import { diagnose } from '../engine/diagnose.ts';
 import { resolveOrder } from '../engine/resolve.ts';
 import { transition } from '../tickets/lifecycle.ts';
+import type { LogContext } from '../observability/context.ts';
 import type { Services } from '../services.ts';
 import type { Incident } from './group.ts';
 import { mapLimit } from './pool.ts';
@@ -46,11 +47,11 @@ export interface BulkRow {
   text: string;
 }
 
-export async function previewIncident(svc: Services, input: { agent: AgentAccount; incident: Incident }): Promise<PreviewRow[]> {
+export async function previewIncident(svc: Services, input: { agent: AgentAccount; incident: Incident; logContext: LogContext }): Promise<PreviewRow[]> {
   const items = input.incident.items.slice(0, BULK_LIMIT);
   return mapLimit(items, BULK_CONCURRENCY, async ({ ticket }) => {
-    const lookup = await resolveOrder(svc, ticket.orderNo);
-    const r = await diagnose(svc, { orderNo: ticket.orderNo, lookup, actor: agentActor(input.agent), apply: false });
+    const lookup = await resolveOrder(svc, ticket.orderNo, input.logContext);
+    const r = await diagnose(svc, { orderNo: ticket.orderNo, lookup, actor: agentActor(input.agent), apply: false, logContext: input.logContext });
     const action = describeAction({ orderNo: r.orderNo, verdict: r.verdict, suggested: r.suggested ?? null, facts: r.facts, findings: r.findings });
     return {
       orderNo: r.orderNo, ticket: ticket.number, diagnosisId: r.id, verdict: r.verdict, applies: action !== null,
@@ -69,11 +70,11 @@ export function parsePairs(raw: unknown): { orderNo: string; diagnosisId: string
 
 export async function confirmIncident(
   svc: Services,
-  input: { agent: AgentAccount; incidentKey: string; pairs: { orderNo: string; diagnosisId: string }[] },
+  input: { agent: AgentAccount; incidentKey: string; pairs: { orderNo: string; diagnosisId: string }[]; logContext: LogContext },
 ): Promise<BulkRow[]> {
   const actor = agentActor(input.agent);
   const rows = await mapLimit(input.pairs, BULK_CONCURRENCY, async (p): Promise<BulkRow> => {
-    const out = await confirmApply(svc, { agent: input.agent, orderNo: p.orderNo, diagnosisId: p.diagnosisId });
+    const out = await confirmApply(svc, { agent: input.agent, orderNo: p.orderNo, diagnosisId: p.diagnosisId, logContext: input.logContext });
     switch (out.kind) {
       case 'applied': {
         const r = out.result;

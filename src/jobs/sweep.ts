@@ -11,7 +11,6 @@
 import { diagnose, type DiagnosisResult } from '../engine/diagnose.ts';
 import type { Services } from '../services.ts';
 import { claimBatch, letGoClaims, releaseClaims, restockedSkus, type Claim, type Release } from './claim.ts';
-import { withContext } from '../observability/context.ts';
 import { lineLogger } from '../observability/logger.ts';
 import { recoverDeliveries } from '../engine/recover.ts';
 import { checkBreaches } from '../tickets/breaches.ts';
@@ -56,15 +55,15 @@ const DRY_RUN_LIMIT = 1000;
 
 export async function runSweep(svc: Services, opts: SweepOptions): Promise<SweepSummary> {
   const runId = globalThis.crypto.randomUUID();
-  // every line the run writes (its diagnoses, their upstream calls) names it
-  return withContext({ runId }, () => sweepRun(svc, opts, runId));
+  return sweepRun(svc, opts, runId);
 }
 
 async function sweepRun(svc: Services, opts: SweepOptions, runId: string): Promise<SweepSummary> {
   const started = performance.now();
   const dryRun = opts.dryRun === true;
   const tally = emptyTally();
-  const log = opts.log ?? lineLogger(svc.logger, { component: 'sweep' });
+  // every line the run writes (its own, its diagnoses', their upstream calls') names it
+  const log = opts.log ?? lineLogger(svc.logger, { component: 'sweep', runId });
   await startRun(svc.database, { id: runId, sweeperId: opts.sweeperId, dryRun, startedAt: svc.now(), abandonAfterMs: svc.config.sweepLeaseMs, horizonMs: svc.config.sweepHorizonMs });
 
   // the gateway's limit holds across every sweeper on this database, not per process
@@ -143,7 +142,7 @@ async function sweepOne(svc: Services, { claim, runId, dryRun, limiter, schedule
   let verdict: string;
   let item: SweepItem;
   try {
-    const result = await diagnose(svc, { orderNo: claim.orderNo, actor: { kind: 'sweep', id: runId }, apply: !dryRun });
+    const result = await diagnose(svc, { orderNo: claim.orderNo, actor: { kind: 'sweep', id: runId }, apply: !dryRun, logContext: { runId } });
     verdict = result.verdict;
     bump(tally.byVerdict, verdict);
     bump(tally.byAction, dryRun ? (result.suggested ?? result.action) : result.action);

@@ -1,7 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { createCircuitBreaker, NEVER_OPEN, type BreakerState } from './circuit-breaker.ts';
 import { fetchTransport, nodeTransport, type TransportAnswer } from './transports.ts';
-import { UpstreamError, type HttpClient, type HttpRequest, type HttpResponse, type UpstreamErrorKind } from './types.ts';
+import { UpstreamError, type CallContext, type HttpClient, type HttpRequest, type HttpResponse, type UpstreamErrorKind } from './types.ts';
 
 export interface HttpClientOptions {
   /** names the upstream in error messages */
@@ -44,6 +44,8 @@ export interface UpstreamCall {
   ms: number;
   attempts: number;
   status?: number;
+  /** the request's logContext */
+  logContext?: CallContext;
 }
 
 export type ManagedHttpClient = HttpClient & { close(): Promise<void>; breakerState(): BreakerState };
@@ -174,7 +176,10 @@ export function createHttpClient(opts: HttpClientOptions): ManagedHttpClient {
     const started = performance.now();
     const report = (outcome: string, attempts: number, status?: number) => {
       try {
-        opts.observe?.({ upstream: opts.name, outcome, ms: Math.round(performance.now() - started), attempts, ...(status ? { status } : {}) });
+        opts.observe?.({
+          upstream: opts.name, outcome, ms: Math.round(performance.now() - started), attempts, ...(status ? { status } : {}),
+          ...(req.logContext ? { logContext: req.logContext } : {}),
+        });
       } catch {
         // metrics and logs are not worth a failed payment query
       }

@@ -18,12 +18,23 @@ export class UpstreamError extends Error {
   }
 }
 
+/** Fields a log line about a call carries to name whose work it was (observability/context.ts's LogContext). */
+export type CallContext = Readonly<Record<string, string | undefined>>;
+
+/** What a gateway's or the supplier's query is asked with: its deadline, and whose work it is (for the call's log line). */
+export interface QueryOptions {
+  signal: AbortSignal;
+  logContext?: CallContext;
+}
+
 export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   headers?: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /** whose call this is (a request's or sweep run's id): handed back to the observer, for its log line */
+  logContext?: CallContext;
   /**
    * Decides from a complete answer whether it is a transient failure worth retrying (a 5xx, a
    * protocol's "system busy" code). Network errors and timeouts are always retried.

@@ -1,32 +1,23 @@
 /**
- * The request context: which request (or sweep run) the code running now works for, carried
- * through every await by AsyncLocalStorage, so a log line written deep in a checker or an upstream
- * call names its request without the id being threaded through every signature.
+ * Whose work a log line is about: the HTTP request's id, or the sweep run's. Handed down with the
+ * work itself (a route's `c.get('logContext')`, the sweep's run) to the engine, the checkers and
+ * the upstream calls, whose lines carry it. Not AsyncLocalStorage: on Node 20 an enabled
+ * AsyncLocalStorage runs hooks on every promise of the process, ~5% of a customer check's CPU
+ * (bench/ab-serve.ts, issue 10 item 12), for two ids.
  *
  * @example
- * await withContext({ reqId: 'b1c2' }, () => diagnose(svc, input));
- * currentContext(); // { reqId: 'b1c2' } inside, undefined outside
+ * await diagnose(svc, { ..., logContext: c.get('logContext') });
+ * svc.logger.info({ ...logContext, verdict }, 'diagnosis');
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-
-export interface LogContext {
+export type LogContext = {
   /** the HTTP request's id (x-request-id, given or made) */
-  reqId?: string;
+  readonly reqId?: string;
   /** the sweep run's id, for work the sweep does */
-  runId?: string;
-}
+  readonly runId?: string;
+};
 
-const storage = new AsyncLocalStorage<LogContext>();
-
-/** Runs fn with `ctx` as the context of everything it awaits (nested: the inner fields win). */
-export function withContext<T>(ctx: LogContext, fn: () => T): T {
-  const outer = storage.getStore();
-  return storage.run(outer ? { ...outer, ...ctx } : ctx, fn);
-}
-
-export function currentContext(): LogContext | undefined {
-  return storage.getStore();
-}
+/** Work done for nobody in particular (the CLI, a test, a background job without a run id). */
+export const NO_LOG_CONTEXT: LogContext = Object.freeze({});
 
 /**
  * An incoming x-request-id is kept when it is a plain token (a proxy's or a client's id, so both

@@ -1,6 +1,6 @@
 /**
  * The first middleware of the app: gives the request its id (a sane incoming `x-request-id`, or a
- * new one), runs everything after it in that request's context (so every log line of the request,
+ * new one) as `c.get('logContext')`, which the routes hand down (so every log line of the request,
  * down to the checkers and the upstream calls, carries `reqId`), echoes the id in the response, and
  * records the request: one log line, http_requests_total and http_request_duration_seconds.
  *
@@ -13,7 +13,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { requestIdFrom, withContext } from './context.ts';
+import { requestIdFrom, type LogContext } from './context.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -22,27 +22,26 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** Routes polled by machines (probes, scrapers): their lines are debug, not info. */
 const POLLED = new Set(['/healthz', '/metrics']);
 
-export function observeRequests(opts: { logger: Logger; metrics: Metrics; ip?: (c: Context) => string }): MiddlewareHandler {
-  return (c, next) => {
+export function observeRequests(opts: { logger: Logger; metrics: Metrics; ip?: (c: Context) => string }): MiddlewareHandler<{ Variables: { logContext: LogContext } }> {
+  return async (c, next) => {
     const reqId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
-    return withContext({ reqId }, async () => {
-      const started = performance.now();
-      try {
-        await next();
-      } finally {
-        const seconds = (performance.now() - started) / 1000;
-        // an exception that escaped the app's onError still answers 500 (hono's default)
-        const status = c.finalized ? c.res.status : 500;
-        if (c.finalized) echoRequestId(c, reqId);
-        const route = routeLabel(c, status);
-        opts.metrics.request({ route, method: c.req.method, status, seconds });
-        const level = status >= 500 ? 'warn' : POLLED.has(route) ? 'debug' : 'info';
-        opts.logger[level]({
-          method: c.req.method, route, path: new URL(c.req.url).pathname, status, ms: Math.round(seconds * 1000),
-          ...(opts.ip ? { ip: safeIp(opts.ip, c) } : {}),
-        }, 'request');
-      }
-    });
+    c.set('logContext', { reqId });
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      // an exception that escaped the app's onError still answers 500 (hono's default)
+      const status = c.finalized ? c.res.status : 500;
+      if (c.finalized) echoRequestId(c, reqId);
+      const route = routeLabel(c, status);
+      opts.metrics.request({ route, method: c.req.method, status, seconds });
+      const level = status >= 500 ? 'warn' : POLLED.has(route) ? 'debug' : 'info';
+      opts.logger[level]({
+        reqId, method: c.req.method, route, path: new URL(c.req.url).pathname, status, ms: Math.round(seconds * 1000),
+        ...(opts.ip ? { ip: safeIp(opts.ip, c) } : {}),
+      }, 'request');
+    }
   };
 }
 

@@ -4,7 +4,8 @@
  * - `serve` writes one JSON object a line to stdout (level, time, pid, hostname, reqId or runId,
  *   msg and the line's own fields); the CLI's default writes the message alone to stderr, from
  *   `warn` up, as its console.error did; tests inject memoryLogger() or silentLogger().
- * - Every line carries the request id (or sweep run id) of the code that wrote it (context.ts).
+ * - A line written for a request or a sweep run carries its id (reqId, runId): the work's LogContext
+ *   (context.ts) is spread into the line's fields by whoever writes it.
  * - Secrets are kept out in three layers. First and foremost, code never hands the logger a key, a
  *   query secret, a token or a credential. Then fields named like one (secret, key(s), token,
  *   authorization, password, search_pwd, merchant_key, merchant_pem, private keys, smtpUrl, ...)
@@ -19,7 +20,6 @@
  * const { logger, lines } = memoryLogger();                    // tests
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { currentContext } from './context.ts';
 import { describeError } from './errors.ts';
 
 export type { Logger };
@@ -126,11 +126,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         level: (label) => ({ level: label }),
         log: (obj) => censor(obj) as Record<string, unknown>,
         bindings: (b) => censor(b) as Record<string, unknown>,
-      },
-      mixin: () => {
-        const ctx = currentContext();
-        if (!ctx) return {};
-        return { ...(ctx.reqId ? { reqId: ctx.reqId } : {}), ...(ctx.runId ? { runId: ctx.runId } : {}) };
       },
     },
     destination,

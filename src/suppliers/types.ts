@@ -1,4 +1,5 @@
 import type { Exchange, FaultKind } from '../domain/payment.ts';
+import type { QueryOptions } from '../net/types.ts';
 
 /**
  * What an upstream card-key supplier said about one order's fulfilment.
@@ -27,5 +28,5 @@ export interface SupplierEvidence {
 
 export interface SupplierClient {
   /** Never throws: every failure comes back as `trust: 'untrusted'` with a fault. */
-  query(orderNo: string, opts: { signal: AbortSignal }): Promise<SupplierEvidence>;
+  query(orderNo: string, opts: QueryOptions): Promise<SupplierEvidence>;
 }

@@ -13,6 +13,7 @@ import { createServices, type Services } from '../services.ts';
 import { customerCheck } from '../engine/customer-check.ts';
 import { diagnose } from '../engine/diagnose.ts';
 import { resolveOrder } from '../engine/resolve.ts';
+import { NO_LOG_CONTEXT } from '../observability/context.ts';
 import { lookupOrder } from '../engine/lookup.ts';
 import { validKeys } from '../domain/order.ts';
 import type { Action, Explanation, Verdict } from '../domain/verdicts.ts';
@@ -154,13 +155,13 @@ interface Got {
 async function runCheck(svc: Services, check: ScenarioCheck): Promise<Got> {
   switch (check.as) {
     case 'customer': {
-      const out = await customerCheck(svc, { orderNo: check.orderNo, secret: check.secret ?? '', ip: 'scenario' });
+      const out = await customerCheck(svc, { orderNo: check.orderNo, secret: check.secret ?? '', ip: 'scenario', logContext: NO_LOG_CONTEXT });
       if (!out.ok) return { error: out.error };
       return { verdict: out.result.verdict, action: out.result.action, explanation: out.result.explanation };
     }
     case 'agent': {
-      const lookup = await resolveOrder(svc, check.orderNo);
-      const r = await diagnose(svc, { orderNo: check.orderNo, lookup, actor: { kind: 'agent', id: 'scenario' }, apply: check.apply === true });
+      const lookup = await resolveOrder(svc, check.orderNo, NO_LOG_CONTEXT);
+      const r = await diagnose(svc, { orderNo: check.orderNo, lookup, actor: { kind: 'agent', id: 'scenario' }, apply: check.apply === true, logContext: NO_LOG_CONTEXT });
       return { verdict: r.verdict, action: r.action, suggested: r.suggested, explanation: r.explanation };
     }
     case 'sweep':

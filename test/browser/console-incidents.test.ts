@@ -20,6 +20,7 @@ import { requires } from '../support/requires.ts';
 import { serveToChromium, type BrowserTarget } from './support.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 import { pageApp } from '../pages/support.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const DOCS = process.env.CONSOLE_SHOTS_DIR ?? 'test-results/screenshots';
 const present = await requires('chromium');
@@ -40,7 +41,7 @@ describe.skipIf(!present)('an incident in Chromium', { timeout: 180_000 }, () =>
     token = (await createAgentAccount(svc, { name: 'mei', role: 'supervisor', by: { kind: 'system', id: 'test' } })).token;
     const mei = (await authenticateAgent(svc, token))!;
     for (const no of ['K2026112200001', 'K2026112200002']) {
-      const d = await agentDiagnose(svc, mei, no);
+      const d = await agentDiagnose(svc, mei, no, NO_LOG_CONTEXT);
       await svc.database.db.transaction((tx) => escalate(tx, { orderNo: no, reason: d.verdict, source: 'buyer', now: svc.now(), actor: { kind: 'customer' }, diagnosisId: d.id }));
       orderNos.push(no);
     }

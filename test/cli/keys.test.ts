@@ -18,6 +18,7 @@ import { createServices, type Services } from '../../src/services.ts';
 import { customerCheck, revealKeys } from '../../src/engine/customer-check.ts';
 import { authenticateAgent, createAgent } from '../../src/engine/agents.ts';
 import { paidOrdersWorld, servicesWithWorld, withConfiguredServices } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const run = promisify(execFile);
 /** each test starts the CLI as a process (tsx, PGlite) */
@@ -51,7 +52,7 @@ async function inProcess<T>(env: Env, fn: (svc: Services) => Promise<T>, world?:
 const WORLD = paidOrdersWorld({ orders: 3, stock: 6 });
 
 async function checkKeys(svc: Services, orderNo: string) {
-  const out = await customerCheck(svc, { orderNo, secret: '8462' });
+  const out = await customerCheck(svc, { orderNo, secret: '8462', logContext: NO_LOG_CONTEXT });
   if (!out.ok) throw new Error(`${orderNo}: verification failed`);
   return { verdict: out.result.verdict, keys: (await revealKeys(svc, { lookup: out.lookup, via: 'api' })).map((k) => k.secret) };
 }

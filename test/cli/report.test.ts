@@ -20,6 +20,7 @@ import type { Services } from '../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const PG = await requires('postgres');
 const run = promisify(execFile);
@@ -51,7 +52,7 @@ describe.skipIf(!PG)('order-doctor report', { timeout: 180_000 }, () => {
     // three paid orders whose callbacks were lost, two keys in stock: two reissued, one escalated
     svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 3, stock: 2 }));
     for (const n of [1, 2, 3]) {
-      const r = await customerCheck(svc, { orderNo: `K202611220000${n}`, secret: '8462', ip: '10.0.0.1' });
+      const r = await customerCheck(svc, { orderNo: `K202611220000${n}`, secret: '8462', ip: '10.0.0.1', logContext: NO_LOG_CONTEXT });
       if (!r.ok) throw new Error(r.error);
     }
     // the buyers' answers, as the page's feedback form records them

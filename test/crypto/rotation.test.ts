@@ -17,6 +17,7 @@ import { customerCheck, revealKeys } from '../../src/engine/customer-check.ts';
 import { authenticateAgent, createAgent } from '../../src/engine/agents.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const A = newMasterKey();
 const B = newMasterKey();
@@ -96,7 +97,7 @@ async function hashes(): Promise<string[]> {
 }
 
 async function check(svc: Services, orderNo: string, secret: string) {
-  const out = await customerCheck(svc, { orderNo, secret, ip: '203.0.113.7', via: 'api' });
+  const out = await customerCheck(svc, { orderNo, secret, ip: '203.0.113.7', via: 'api', logContext: NO_LOG_CONTEXT });
   if (!out.ok) throw new Error(`${orderNo}: verification failed`);
   const keys = (await revealKeys(svc, { lookup: out.lookup, via: 'api' })).map((k) => k.secret).sort();
   return { verdict: out.result.verdict, action: out.result.action, keys };
@@ -206,7 +207,7 @@ describe('key rotation', () => {
       expect(await svc.box.keyHash(await svc.box.decrypt(row.secret_enc))).toBe(row.secret_hash);
     }
     // the legacy order's query secret (a hash made under A) still opens it
-    const legacy = await customerCheck(svc, { orderNo: 'L2025110200917', secret: '818710' });
+    const legacy = await customerCheck(svc, { orderNo: 'L2025110200917', secret: '818710', logContext: NO_LOG_CONTEXT });
     expect(legacy.ok).toBe(true);
   });
 

@@ -14,6 +14,7 @@ import type { Services } from '../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const PG = await requires('postgres');
 
@@ -91,7 +92,7 @@ describe.skipIf(!PG)('a stock claim does not wait behind locked stock rows', () 
     const holder = await holdOldest(3);
     try {
       const started = performance.now();
-      const out = await customerCheck(svc, { orderNo: 'K2026112200002', secret: '8462', ip: '10.0.0.2' });
+      const out = await customerCheck(svc, { orderNo: 'K2026112200002', secret: '8462', ip: '10.0.0.2', logContext: NO_LOG_CONTEXT });
       const ms = performance.now() - started;
       expect(out.ok && `${out.result.verdict}/${out.result.action}`).toBe('PAID_NOT_DELIVERED/reissued');
       const [issued] = await svc.database.db.select().from(issuedKeys);

@@ -10,6 +10,7 @@ import type { Services } from '../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const PG = await requires('postgres');
 
@@ -29,7 +30,7 @@ describe.skipIf(!PG)('exactly once on real Postgres', () => {
     svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 1, stock: 5 }), { CHECKER_TIMEOUT_MS: '20000' });
     const s = svc;
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => customerCheck(s, { orderNo: 'K2026112200001', secret: '8462', ip: `10.0.0.${i}` })),
+      Array.from({ length: 50 }, (_, i) => customerCheck(s, { orderNo: 'K2026112200001', secret: '8462', ip: `10.0.0.${i}`, logContext: NO_LOG_CONTEXT })),
     );
     const verdicts = results.map((r) => (r.ok ? `${r.result.verdict}/${r.result.action}` : r.error));
     expect(verdicts.filter((v) => v === 'PAID_NOT_DELIVERED/reissued')).toHaveLength(1);
@@ -52,7 +53,7 @@ describe.skipIf(!PG)('exactly once on real Postgres', () => {
     const s = svc;
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        customerCheck(s, { orderNo: `K20261122${String(i + 1).padStart(5, '0')}`, secret: '8462', ip: '10.0.0.1' })),
+        customerCheck(s, { orderNo: `K20261122${String(i + 1).padStart(5, '0')}`, secret: '8462', ip: '10.0.0.1', logContext: NO_LOG_CONTEXT })),
     );
     const verdicts = results.map((r) => (r.ok ? `${r.result.verdict}/${r.result.action}` : r.error));
     expect(verdicts.filter((v) => v === 'PAID_NOT_DELIVERED/reissued')).toHaveLength(12);

@@ -17,6 +17,7 @@ import type { Services } from '../../src/services.ts';
 import type { PaymentGateway } from '../../src/gateways/types.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -63,7 +64,7 @@ describe('no key on evidence that does not verify', () => {
     const svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 1, stock: 3, channel }));
     try {
       svc.gateways = createGatewayDirectory({ fixed: { [channel]: swap(svc) }, build: () => { throw new Error('no shop credentials here'); }, now: svc.now });
-      const out = await customerCheck(svc, { orderNo: 'K2026112200001', secret: '8462' });
+      const out = await customerCheck(svc, { orderNo: 'K2026112200001', secret: '8462', logContext: NO_LOG_CONTEXT });
       expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual({ verdict: 'UPSTREAM_UNAVAILABLE', action: 'deferred' });
       expect(await svc.database.db.select().from(issuedKeys)).toHaveLength(0);
       expect(await svc.database.db.select().from(sweepQueue).where(eq(sweepQueue.orderNo, 'K2026112200001'))).toHaveLength(1);
@@ -78,7 +79,7 @@ describe('no key on evidence that does not verify', () => {
       const c = sandboxCredentials(svc.sandboxUrl!).epay;
       const epay = createEpayGateway({ apiUrl: c.apiUrl, pid: c.pid, version: 'v1', key: c.key }, { http: http(), now: svc.now });
       svc.gateways = createGatewayDirectory({ fixed: { epay }, build: () => { throw new Error('no shop credentials here'); }, now: svc.now });
-      const out = await customerCheck(svc, { orderNo: 'K2026112200001', secret: '8462' });
+      const out = await customerCheck(svc, { orderNo: 'K2026112200001', secret: '8462', logContext: NO_LOG_CONTEXT });
       expect(out.ok && out.result.verdict).toBe('PAID_NOT_DELIVERED');
       expect(out.ok && out.result.findings.payment?.data).toMatchObject({ trust: 'unsigned', state: 'paid' });
     } finally {

@@ -37,6 +37,7 @@ import { runSweep } from '../../src/jobs/sweep.ts';
 import type { Db, Tx } from '../../src/db/client.ts';
 import type { DeliveryJournal, ShopPort } from '../../src/shops/port.ts';
 import { rng, shuffle } from './random.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 type Phase = 'recovery' | 'check' | 'sweep';
 
@@ -147,7 +148,7 @@ async function checks(): Promise<Record<string, number>> {
   const worker = async () => {
     for (let next = todo.pop(); next; next = todo.pop()) {
       const [orderNo, secret] = next;
-      const out = await customerCheck(svc, { orderNo, secret, ip: `10.0.0.${1 + Math.floor(random() * 200)}` });
+      const out = await customerCheck(svc, { orderNo, secret, ip: `10.0.0.${1 + Math.floor(random() * 200)}`, logContext: NO_LOG_CONTEXT });
       const key = out.ok ? `${out.result.verdict}/${out.result.action}` : out.error;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }

@@ -15,6 +15,7 @@ import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { servicesWithWorld } from '../support/services.ts';
 import { BROWSER_WORLD, Browser, ORDERS, pageApp } from '../pages/support.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 let tdb: TestDatabase;
 let svc: Services;
@@ -39,7 +40,7 @@ describe('failures count against the resolved order (security)', () => {
   it('whichever number is typed, one order; guarded, it still opens for its buyer from elsewhere', async () => {
     const limits = createBuyerLimits(true, () => 1_000_000);
     const check = (ip: string, orderNo: string, secret: string) =>
-      customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip) });
+      customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), logContext: NO_LOG_CONTEXT });
     // 20 wrong guesses from 20 networks, spread over the three numbers: 20 failures of ONE order
     const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => check(`10.${i}.0.1`, MIGRATED.numbers[i % 3]!, `0000${i}`)));
     expect(guesses.every((g) => !g.ok)).toBe(true);
@@ -58,8 +59,8 @@ describe('failures count against the resolved order (security)', () => {
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);
     const before = await svc.database.db.select().from(auditLog).where(eq(auditLog.action, 'verification_failed'));
-    await customerCheck(svc, { orderNo: MIGRATED.numbers[2]!, secret: 'guess-7431', ip: '198.51.100.3', log });
-    await customerCheck(svc, { orderNo: 'K2099123100001', secret: 'guess-7431', ip: '198.51.100.3', log });
+    await customerCheck(svc, { orderNo: MIGRATED.numbers[2]!, secret: 'guess-7431', ip: '198.51.100.3', log, logContext: NO_LOG_CONTEXT });
+    await customerCheck(svc, { orderNo: 'K2099123100001', secret: 'guess-7431', ip: '198.51.100.3', log, logContext: NO_LOG_CONTEXT });
     // rows come back in no promised order: the new one is the one not there before
     const seen = new Set(before.map((r) => r.id));
     const rows = (await svc.database.db.select().from(auditLog).where(eq(auditLog.action, 'verification_failed'))).filter((r) => !seen.has(r.id));

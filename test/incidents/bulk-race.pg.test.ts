@@ -16,6 +16,7 @@ import type { Services } from '../../src/services.ts';
 import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts';
 import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const PG = await requires('postgres');
 const N = 12;
@@ -49,12 +50,12 @@ describe.skipIf(!PG)('bulk apply under concurrent confirmations (real Postgres)'
     const key = 'PAID_NOT_DELIVERED.channel.unknown';
     const incident = (await incidentByKey(svc, key))!;
     expect(incident.items).toHaveLength(N);
-    const rows = await previewIncident(svc, { agent: sups[0]!, incident });
+    const rows = await previewIncident(svc, { agent: sups[0]!, incident, logContext: NO_LOG_CONTEXT });
     expect(rows.every((r) => r.applies && r.verdict === 'PAID_NOT_DELIVERED')).toBe(true);
     // the preview's diagnoses, now the latest, name the channel
     expect((await incidentByKey(svc, 'PAID_NOT_DELIVERED.channel.epay'))!.items).toHaveLength(N);
     const pairs = rows.map((r) => ({ orderNo: r.orderNo, diagnosisId: r.diagnosisId }));
-    const runs = await Promise.all(sups.map((agent) => confirmIncident(svc, { agent, incidentKey: key, pairs })));
+    const runs = await Promise.all(sups.map((agent) => confirmIncident(svc, { agent, incidentKey: key, pairs, logContext: NO_LOG_CONTEXT })));
     const outcomes = runs.flat().map((r) => r.outcome);
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(N);
     expect(outcomes.filter((o) => o === 'used')).toHaveLength(2 * N);

@@ -16,6 +16,7 @@ import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 import { Browser, consoleApp, postForm, signedIn, type ConsoleApp } from '../console/support.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const SECRET = '8462';
 /** three wechat orders paid, never delivered (stock is there): one lost-callback incident */
@@ -62,7 +63,7 @@ describe('incidents', { timeout: 180_000 }, () => {
     opener = (await authenticateAgent(svc, tokens.agent))!;
     // a ticket on each order, opened by an agent from a diagnosis (which stays the order's latest)
     for (const no of [...LOST, ...STOCKOUT, LONE]) {
-      const d = await agentDiagnose(svc, opener, no);
+      const d = await agentDiagnose(svc, opener, no, NO_LOG_CONTEXT);
       await svc.database.db.transaction((tx) => escalate(tx, { orderNo: no, reason: d.verdict, source: 'agent', now: svc.now(), actor: { kind: 'agent', id: 'x' }, diagnosisId: d.id }));
     }
   }, 120_000);

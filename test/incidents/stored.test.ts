@@ -17,6 +17,7 @@ import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 import { consoleApp, postForm, signedIn, type ConsoleApp } from '../console/support.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 /** five wechat orders paid, never delivered: tickets on the first three now, the other two later */
 const FIRST = ['K2026112200001', 'K2026112200002', 'K2026112200003'];
@@ -33,7 +34,7 @@ describe('stored incidents', { timeout: 180_000 }, () => {
   let opener: AgentAccount;
 
   const ticketOn = async (no: string) => {
-    const d = await agentDiagnose(svc, opener, no);
+    const d = await agentDiagnose(svc, opener, no, NO_LOG_CONTEXT);
     await svc.database.db.transaction((tx) => escalate(tx, { orderNo: no, reason: d.verdict, source: 'agent', now: svc.now(), actor: { kind: 'agent', id: 'x' }, diagnosisId: d.id }));
   };
   const audits = async (action: string) => svc.database.db.select().from(auditLog).where(eq(auditLog.action, action));

@@ -12,6 +12,7 @@ import { runChecker, type Checker } from '../../src/checkers/types.ts';
 import type { Services } from '../../src/services.ts';
 import type { Lookup } from '../../src/domain/order.ts';
 import { offlineClients } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const clients = offlineClients({ name: 'timers', retries: 0, breaker: false });
 
@@ -50,7 +51,7 @@ describe('deadline timers', () => {
   });
 
   it('a checker that answers leaves no timer behind; one that does not is cut at its deadline', async () => {
-    const ctx = { svc: {} as Services, lookup: { asked: 'X' } as Lookup, now: new Date() };
+    const ctx = { svc: {} as Services, lookup: { asked: 'X' } as Lookup, now: new Date(), logContext: NO_LOG_CONTEXT };
     const quick: Checker<number> = { name: 'payment', run: async () => 1 };
     const before = liveTimers();
     const found = await Promise.all(Array.from({ length: 20 }, () => runChecker(quick, ctx, { timeoutMs: 60_000 })));
@@ -64,7 +65,7 @@ describe('deadline timers', () => {
   });
 
   it('a checker cancelled by the engine is skipped, not timed out, and its timer is gone', async () => {
-    const ctx = { svc: {} as Services, lookup: { asked: 'X' } as Lookup, now: new Date() };
+    const ctx = { svc: {} as Services, lookup: { asked: 'X' } as Lookup, now: new Date(), logContext: NO_LOG_CONTEXT };
     const cancel = new AbortController();
     const waits: Checker<number> = { name: 'payment', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))) };
     const before = liveTimers();

@@ -1,11 +1,12 @@
 /**
  * Structured logs (issue 10, item 9): JSON lines, each naming the request it was written for
- * (reqId, carried by AsyncLocalStorage through the checkers and the upstream calls) or the sweep
+ * (reqId, handed down with the work through the checkers and the upstream calls) or the sweep
  * run (runId); an incoming x-request-id is kept when sane and echoed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { runSweep } from '../../src/jobs/sweep.ts';
+import { createAgent } from '../../src/engine/agents.ts';
 import { memoryLogger } from '../../src/observability/logger.ts';
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
@@ -68,6 +69,20 @@ describe('log lines', () => {
     const request = lines.at(-1)!;
     expect(request).toMatchObject({ method: 'POST', route: '/api/v1/orders/:orderNo/check', path: `/api/v1/orders/${ORDERS[0]}/check`, status: 200 });
     expect(typeof request.ms).toBe('number');
+  });
+
+  it("of an agent's diagnosis by transaction number carry its id too, the gateways' lookups included", async () => {
+    const { token } = await createAgent(svc, 'log reader');
+    const before = mem.lines.length;
+    // a number no record holds: every gateway is asked whether it is one of its transaction numbers
+    const res = await app.request('/api/v1/agent/orders/2026112222001400999999/diagnose', {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': 'agent-7' }, body: '{}',
+    });
+    expect(res.status).toBe(200);
+    const lines = since(before);
+    expect(lines.filter((l) => l.msg === 'upstream call').length).toBeGreaterThanOrEqual(2);
+    expect(lines.find((l) => l.msg === 'diagnosis')).toMatchObject({ actor: 'agent' });
+    expect(lines.map((l) => l.reqId)).toEqual(lines.map(() => 'agent-7'));
   });
 
   it('of concurrent requests never mix: each line names the request that wrote it', async () => {

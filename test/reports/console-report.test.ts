@@ -27,6 +27,7 @@ import { assignTicket, changeState, triageTicket } from '../../src/tickets/lifec
 import { addMessage } from '../../src/tickets/messages.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 const TZ = 'Asia/Shanghai';
 const NOW = new Date('2026-11-22T10:00:00+08:00');
@@ -72,7 +73,7 @@ describe('console outcome report', () => {
     tdb = await testDatabase();
     svc = await servicesWithWorld(tdb.database, world());
     for (const n of [1, 2, 3, 4, 5]) {
-      const r = await customerCheck(svc, { orderNo: `K202611220000${n}`, secret: '8462', ip: '10.0.0.1' });
+      const r = await customerCheck(svc, { orderNo: `K202611220000${n}`, secret: '8462', ip: '10.0.0.1', logContext: NO_LOG_CONTEXT });
       if (!r.ok) throw new Error(r.error);
     }
     const ids = await svc.database.rows<{ order_no: string; id: string }>(sql`select order_no, id from diagnoses`);

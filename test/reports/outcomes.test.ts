@@ -11,6 +11,7 @@ import { consoleReport, type ConsoleReport } from '../../src/reports/console-rep
 import type { Services } from '../../src/services.ts';
 import { testDatabase, type TestDatabase } from '../support/db.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
+import { NO_LOG_CONTEXT } from '../../src/observability/context.ts';
 
 describe('outcome report', () => {
   let tdb: TestDatabase;
@@ -21,7 +22,7 @@ describe('outcome report', () => {
     tdb = await testDatabase();
     svc = await servicesWithWorld(tdb.database, paidOrdersWorld({ orders: 3, stock: 2 })); // now 10:00, paid 09:41:10
     for (const n of [1, 2, 3]) {
-      const r = await customerCheck(svc, { orderNo: `K202611220000${n}`, secret: '8462', ip: '10.0.0.1' });
+      const r = await customerCheck(svc, { orderNo: `K202611220000${n}`, secret: '8462', ip: '10.0.0.1', logContext: NO_LOG_CONTEXT });
       if (!r.ok) throw new Error(r.error);
     }
     await runSweep(svc, { sweeperId: 'test', log: () => {} });

@@ -2,7 +2,7 @@
  * Alipay `alipay.trade.query` over the OpenAPI 2.0 gateway (gateway-protocols.md section 2):
  * RSA2-signed request, response verified over its exact raw substring with the Alipay public key.
  */
-import type { HttpClient, HttpResponse } from '../../net/types.ts';
+import type { HttpClient, HttpResponse, QueryOptions } from '../../net/types.ts';
 import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
 import type { PaymentGateway } from '../types.ts';
 import { pemFromBase64 } from '../rsa.ts';
@@ -43,7 +43,7 @@ export function createAlipayGateway(cfg: AlipayConfig, deps: AlipayDeps): Paymen
   const privateKey = pemFromBase64(cfg.merchantPrivateKey, 'PRIVATE KEY');
   const publicKey = pemFromBase64(cfg.alipayPublicKey, 'PUBLIC KEY');
 
-  async function query(ref: TradeRef, opts: { signal: AbortSignal }): Promise<PaymentEvidence> {
+  async function query(ref: TradeRef, opts: QueryOptions): Promise<PaymentEvidence> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let exchange: Exchange | undefined;
@@ -58,6 +58,7 @@ export function createAlipayGateway(cfg: AlipayConfig, deps: AlipayDeps): Paymen
           headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
           body,
           signal: opts.signal,
+          logContext: opts.logContext,
           classify: classifyAlipay,
         });
       } catch (err) {

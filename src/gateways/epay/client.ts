@@ -1,4 +1,4 @@
-import type { HttpClient, HttpResponse } from '../../net/types.ts';
+import type { HttpClient, HttpResponse, QueryOptions } from '../../net/types.ts';
 import { UpstreamError } from '../../net/types.ts';
 import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
 import type { PaymentGateway } from '../types.ts';
@@ -47,7 +47,7 @@ export function createEpayGateway(cfg: EpayConfig, deps: { http: HttpClient; now
   const platformPublicKey = cfg.platformPublicKey && pemFromBase64(cfg.platformPublicKey, 'PUBLIC KEY');
   const maxSkewMs = (cfg.maxClockSkewSeconds ?? 300) * 1000;
 
-  async function query(ref: TradeRef, opts: { signal: AbortSignal }): Promise<PaymentEvidence> {
+  async function query(ref: TradeRef, opts: QueryOptions): Promise<PaymentEvidence> {
     const started = performance.now();
     const exchange: Exchange = { method: cfg.version === 'v1' ? 'GET' : 'POST', url: '', ms: 0 };
     let attempts = 0;
@@ -60,7 +60,7 @@ export function createEpayGateway(cfg: EpayConfig, deps: { http: HttpClient; now
     });
 
     try {
-      const res = cfg.version === 'v1' ? await sendV1(ref, opts.signal, exchange) : await sendV2(ref, opts.signal, exchange);
+      const res = cfg.version === 'v1' ? await sendV1(ref, opts, exchange) : await sendV2(ref, opts, exchange);
       attempts = res.attempts;
       exchange.status = res.status;
       exchange.responseHeaders = res.headers;
@@ -79,16 +79,16 @@ export function createEpayGateway(cfg: EpayConfig, deps: { http: HttpClient; now
     }
   }
 
-  function sendV1(ref: TradeRef, signal: AbortSignal, exchange: Exchange): Promise<HttpResponse> {
+  function sendV1(ref: TradeRef, { signal, logContext }: QueryOptions, exchange: Exchange): Promise<HttpResponse> {
     const params = new URLSearchParams({ act: 'order', pid: cfg.pid, key: cfg.key ?? '' });
     if ('tradeNo' in ref) params.set('trade_no', ref.tradeNo);
     else params.set('out_trade_no', ref.orderNo);
     const url = `${cfg.apiUrl}api.php?${params}`;
     exchange.url = redactUrl(url, ['key']);
-    return deps.http.send({ method: 'GET', url, signal });
+    return deps.http.send({ method: 'GET', url, signal, logContext });
   }
 
-  async function sendV2(ref: TradeRef, signal: AbortSignal, exchange: Exchange): Promise<HttpResponse> {
+  async function sendV2(ref: TradeRef, { signal, logContext }: QueryOptions, exchange: Exchange): Promise<HttpResponse> {
     const params: Record<string, string> = { pid: cfg.pid };
     if ('tradeNo' in ref) params.trade_no = ref.tradeNo;
     else params.out_trade_no = ref.orderNo;
@@ -109,6 +109,7 @@ export function createEpayGateway(cfg: EpayConfig, deps: { http: HttpClient; now
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body,
       signal,
+      logContext,
     });
   }
 

@@ -7,7 +7,7 @@
  * answer verifies exactly like a fresh one. The random nonce_str we send is not echoed back
  * either (the answer carries its own), so it cannot bind an answer to our request.
  */
-import type { HttpClient, HttpResponse } from '../../net/types.ts';
+import type { HttpClient, HttpResponse, QueryOptions } from '../../net/types.ts';
 import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
 import type { PaymentGateway } from '../types.ts';
 import { truncateBody } from '../redact.ts';
@@ -51,7 +51,7 @@ export function createWechatPayV2Gateway(cfg: WechatPayV2Config, deps: WechatPay
   const endpoint = `${cfg.url.replace(/\/+$/, '')}/pay/orderquery`;
   const expect = { appid: cfg.appid, mchid: cfg.mchid };
 
-  async function query(ref: TradeRef, opts: { signal: AbortSignal }): Promise<PaymentEvidence> {
+  async function query(ref: TradeRef, opts: QueryOptions): Promise<PaymentEvidence> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let exchange: Exchange | undefined;
@@ -75,6 +75,7 @@ export function createWechatPayV2Gateway(cfg: WechatPayV2Config, deps: WechatPay
           headers: { 'content-type': 'text/xml; charset=utf-8', accept: 'text/xml, application/xml', 'user-agent': USER_AGENT },
           body,
           signal: opts.signal,
+          logContext: opts.logContext,
           classify: classifyWechatPayV2,
         });
       } catch (err) {

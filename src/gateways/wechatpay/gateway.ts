@@ -2,7 +2,7 @@
  * WeChat Pay API v3 order query (gateway-protocols.md section 3): Authorization-signed GET,
  * answer verified with the platform key its Wechatpay-Serial names, inside the clock-skew window.
  */
-import type { HttpClient, HttpResponse } from '../../net/types.ts';
+import type { HttpClient, HttpResponse, QueryOptions } from '../../net/types.ts';
 import type { Exchange, FaultKind, PaymentEvidence, TradeRef } from '../../domain/payment.ts';
 import type { PaymentGateway } from '../types.ts';
 import { pemFromBase64, verifySha256WithRsa } from '../rsa.ts';
@@ -45,7 +45,7 @@ export function createWechatPayGateway(cfg: WechatPayConfig, deps: WechatPayDeps
   const maxSkew = cfg.maxClockSkewSeconds ?? 300;
   const apiRoot = cfg.baseUrl.replace(/\/+$/, '');
 
-  async function query(ref: TradeRef, opts: { signal: AbortSignal }): Promise<PaymentEvidence> {
+  async function query(ref: TradeRef, opts: QueryOptions): Promise<PaymentEvidence> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let exchange: Exchange | undefined;
@@ -66,6 +66,7 @@ export function createWechatPayGateway(cfg: WechatPayConfig, deps: WechatPayDeps
           url,
           headers: { authorization, accept: 'application/json', 'user-agent': USER_AGENT },
           signal: opts.signal,
+          logContext: opts.logContext,
           classify: classifyWechatPay,
         });
       } catch (err) {

@@ -75,7 +75,7 @@ export function mountIncidentRoutes(con: Hono<ConsoleEnv>, svc: Services): void 
     const key = keyOf(c);
     const incident = key ? await incidentByKey(svc, key) : null;
     if (!incident) return gone(c);
-    const rows = await previewIncident(svc, { agent: c.get('agent'), incident });
+    const rows = await previewIncident(svc, { agent: c.get('agent'), incident, logContext: c.get('logContext') });
     return page(c, 200, `Preview: ${incident.title}`, (csrf) => (
       <BulkPreview incidentKey={incident.cause.key} title={incident.title} rows={rows} csrf={csrf} supervisor={isSup(c)} />
     ));
@@ -87,7 +87,7 @@ export function mountIncidentRoutes(con: Hono<ConsoleEnv>, svc: Services): void 
     const key = keyOf(c);
     const pairs = parsePairs(c.get('form').pairs);
     if (!key || !pairs) return messagePage(c, 400, 'Nothing to apply', 'The confirmation is not a preview of this console: preview again.');
-    const rows = await confirmIncident(svc, { agent: c.get('agent'), incidentKey: key, pairs });
+    const rows = await confirmIncident(svc, { agent: c.get('agent'), incidentKey: key, pairs, logContext: c.get('logContext') });
     return page(c, 200, 'Bulk apply', () => <BulkResults incidentKey={key} rows={rows} />);
   });
 

@@ -46,7 +46,7 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
 
   con.post('/search', async (c) => {
     const q = typeof c.get('form').q === 'string' ? (c.get('form').q as string) : '';
-    const hits = await searchOrders(svc, q);
+    const hits = await searchOrders(svc, q, c.get('logContext'));
     await audit(svc.database.db, { at: svc.now(), actor: agentActor(c.get('agent')), action: 'agent_searched', detail: { q: q.trim().slice(0, 200), hits: hits.length } });
     const open = await openTickets(svc);
     return page(c, 200, 'Search', (csrf) => <Home csrf={csrf} q={q.trim()} hits={hits} open={open} />);
@@ -63,7 +63,7 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
   con.post('/orders/:orderNo/diagnose', async (c) => {
     const no = param(c);
     if (!no) return noOrder(c);
-    const result = await agentDiagnose(svc, c.get('agent'), no);
+    const result = await agentDiagnose(svc, c.get('agent'), no, c.get('logContext'));
     if (result.verdict === 'ORDER_NOT_FOUND') return noOrder(c);
     return c.redirect(orderUrl(result.orderNo, result.id), 303);
   });
@@ -81,7 +81,7 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
     const no = param(c);
     const d = c.get('form').diagnosis;
     if (!no || typeof d !== 'string') return noOrder(c);
-    return answer(c, no, d, await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d }));
+    return answer(c, no, d, await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d, logContext: c.get('logContext') }));
   });
 
   // a supervisor's override of the replacement limit: agents get 403 here and see no button
@@ -108,7 +108,7 @@ export function mountOrderRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
     if (!no || !d) return noOrder(c);
     const reason = overrideReason(form.reason);
     if (!reason.ok) return overridePage(c, no, d, { error: reason.error, reason: typeof form.reason === 'string' ? form.reason.slice(0, 1000) : '' });
-    return answer(c, no, d.id, await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d.id, override: { reason: reason.reason } }), 'overridden');
+    return answer(c, no, d.id, await confirmApply(svc, { agent: c.get('agent'), orderNo: no, diagnosisId: d.id, override: { reason: reason.reason }, logContext: c.get('logContext') }), 'overridden');
   });
 
   /** Where a confirmation leads: the order page with the diagnosis that acted (or was shown instead) and a note. */

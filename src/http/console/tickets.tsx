@@ -125,6 +125,6 @@ export function mountTicketRoutes(con: Hono<ConsoleEnv>, svc: Services): void {
   con.post('/tickets/:number/diagnose', (c) => act(c, async () => {
     const found = await ticketByNumber(svc, c.req.param('number'));
     if (!found) throw new TicketError('no such ticket', 'not_found');
-    await agentDiagnose(svc, c.get('agent'), found.ticket.orderNo);
+    await agentDiagnose(svc, c.get('agent'), found.ticket.orderNo, c.get('logContext'));
   }, 'diagnosed'));
 }

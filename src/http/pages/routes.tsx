@@ -121,7 +121,7 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     }
     // unknown order, wrong secret, a try the limits refused: one answer (the order number is not
     // echoed, so bodies match)
-    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'page', log: lineLogger(svc.logger, { event: 'verification_failed' }) });
+    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'page', log: lineLogger(svc.logger, { ...c.get('logContext'), event: 'verification_failed' }), logContext: c.get('logContext') });
     if (!out.ok) return lookupPage(c, 404, lang, t.failed);
     await startSession(c, svc, out.result.orderNo, out.result.id);
     return c.redirect(withLang('/order', lang), 303);

@@ -43,7 +43,7 @@ export function mountCheck(app: OpenAPIHono<AppEnv>) {
       c.header('retry-after', String(wait));
       return problem(c, 'rate_limited', `try again in ${wait} s`, { retryAfter: wait }) as never;
     }
-    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'api', log: lineLogger(svc.logger, { event: 'verification_failed' }) });
+    const out = await customerCheck(svc, { orderNo, secret, ip, guard: limits.verification(ip), via: 'api', log: lineLogger(svc.logger, { ...c.get('logContext'), event: 'verification_failed' }), logContext: c.get('logContext') });
     if (!out.ok) return problem(c, 'verification_failed', undefined, { error: 'verification_failed' }) as never;
     const r = out.result;
     const keys = r.keysHeld > 0 ? await revealKeys(svc, { lookup: out.lookup, ip, diagnosisId: r.id, via: 'api' }) : undefined;

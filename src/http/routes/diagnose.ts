@@ -41,8 +41,9 @@ export function mountDiagnose(app: OpenAPIHono<AppEnv>) {
     const agent = c.get('agent');
     const { orderNo } = c.req.valid('param');
     const body = (c.req.valid('json') as { apply?: boolean } | undefined) ?? {};
-    const lookup = await resolveOrder(svc, orderNo);
-    const r = await diagnose(svc, { orderNo, lookup, actor: { kind: 'agent', id: `${agent.id}:${agent.name}` }, apply: body.apply === true });
+    const logContext = c.get('logContext');
+    const lookup = await resolveOrder(svc, orderNo, logContext);
+    const r = await diagnose(svc, { orderNo, lookup, actor: { kind: 'agent', id: `${agent.id}:${agent.name}` }, apply: body.apply === true, logContext });
     c.header('cache-control', 'no-store');
     return c.json(
       {

@@ -61,7 +61,7 @@ export function mountOverride(app: OpenAPIHono<AppEnv>) {
     const body = c.req.valid('json');
     const reason = overrideReason(body.reason);
     if (!reason.ok) return problem(c, 'invalid_request', `reason: ${reason.error}`) as never;
-    const out = await confirmApply(svc, { agent, orderNo, diagnosisId: body.diagnosisId, override: { reason: reason.reason } });
+    const out = await confirmApply(svc, { agent, orderNo, diagnosisId: body.diagnosisId, override: { reason: reason.reason }, logContext: c.get('logContext') });
     switch (out.kind) {
       case 'applied':
       case 'stale':

@@ -25,7 +25,7 @@ export interface FuluConfig {
  */
 export function createFuluSupplier(cfg: FuluConfig, deps: { http: HttpClient; now: () => Date }): SupplierClient {
   return {
-    async query(orderNo, { signal }) {
+    async query(orderNo, { signal, logContext }) {
       const started = performance.now();
       const body = buildQueryBody(cfg, orderNo, deps.now());
       const exchange: Exchange = { method: 'POST', url: cfg.gateway, requestBody: body, ms: 0 };
@@ -43,6 +43,7 @@ export function createFuluSupplier(cfg: FuluConfig, deps: { http: HttpClient; no
           headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
           body,
           signal,
+          logContext,
           classify: (r) => (r.status === 429 ? 'rate_limited' : r.status >= 500 ? 'retry' : 'ok'),
         });
       } catch (err) {

@@ -17,6 +17,7 @@ import { requires } from '../../support/requires.ts';
 import { movableClock } from '../../jobs/support.ts';
 import { crashChild, crashSuite, killedAt as childKilledAt, ourRows, recoverNow as recover, recoveryWaits as waits, type Kill } from '../support/crash.ts';
 import { cards, emptyShop, harness, insertCards, insertCommodity, insertOrder, local, MARIADB, orderRow, PAY } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const PG = await requires('postgres');
 
@@ -82,7 +83,7 @@ describe.skipIf(!MARIADB || !PG)('acg-faka: a crash between the shop\'s commit a
     expect(await shopRows()).toEqual(untouched(shape));
     expect(await recover(s)).toEqual({ recovered: 0, rolledBack: 0, failed: 0 });
 
-    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
     expect({ verdict: out.verdict, action: out.action, keysIssued: out.keysIssued }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued', keysIssued: 1 });
     expect(await shopRows()).toEqual(deliveredOnce(shape));
     expect((await journal()).map((e) => e.state)).toEqual(['rolled_back', 'committed']);
@@ -111,7 +112,7 @@ describe.skipIf(!MARIADB || !PG)('acg-faka: a crash between the shop\'s commit a
     expect(await mail()).toMatchObject([{ deliveryKey: entry!.id, orderNo: ORDER, toAddress: 'buyer@example.com' }]);
     expect(await recover(s)).toEqual({ recovered: 0, rolledBack: 0, failed: 0 });
 
-    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
     expect({ verdict: out.verdict, action: out.action, keysHeld: out.keysHeld }).toEqual({ verdict: 'DELIVERED', action: 'none', keysHeld: 1 });
     expect(await audits('keys_issued')).toHaveLength(1);
     expect(await journal()).toHaveLength(1);

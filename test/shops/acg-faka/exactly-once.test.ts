@@ -10,6 +10,7 @@ import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
 import { auditLog, shopDeliveries } from '../../../src/db/schema.ts';
 import { emptyShop, insertCards, insertCommodity, insertOrder, MARIADB, orderRow, PAY, rows, suiteHarness } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -27,7 +28,7 @@ describe.skipIf(!MARIADB)('acg-faka: exactly once under racing checks', () => {
     h.book.set('100261122093000001', 'epay', 10000, paid);
     const svc = await h.services();
 
-    const outs = await Promise.all(Array.from({ length: 50 }, () => customerCheck(svc, { orderNo: '100261122093000001', secret: 'pw-8462' })));
+    const outs = await Promise.all(Array.from({ length: 50 }, () => customerCheck(svc, { orderNo: '100261122093000001', secret: 'pw-8462', logContext: NO_LOG_CONTEXT })));
     const verdicts = outs.map((o) => (o.ok ? `${o.result.verdict}/${o.result.action}` : o.error));
     expect(verdicts.filter((v) => v === 'PAID_NOT_DELIVERED/reissued')).toHaveLength(1);
     expect(verdicts.filter((v) => v !== 'PAID_NOT_DELIVERED/reissued').every((v) => v === 'DELIVERED/none')).toBe(true);
@@ -50,7 +51,7 @@ describe.skipIf(!MARIADB)('acg-faka: exactly once under racing checks', () => {
       h.book.set(no, 'epay', 18400, { ...paid, amountCents: 18400 });
     }
     const svc = await h.services();
-    const outs = await Promise.all(nos.map((no) => diagnose(svc, { orderNo: no, actor: { kind: 'sweep', id: 'race' }, apply: true })));
+    const outs = await Promise.all(nos.map((no) => diagnose(svc, { orderNo: no, actor: { kind: 'sweep', id: 'race' }, apply: true, logContext: NO_LOG_CONTEXT })));
     const byVerdict = outs.reduce<Record<string, number>>((m, r) => ({ ...m, [r.verdict]: (m[r.verdict] ?? 0) + 1 }), {});
     expect(byVerdict).toEqual({ PAID_NOT_DELIVERED: 10, OUT_OF_STOCK: 10 });
     const delivered = await rows(h.shop, `select id, secret from ${h.shop.t('order')} where secret like 'PSN-KEY-%'`);
@@ -77,7 +78,7 @@ describe.skipIf(!MARIADB)('acg-faka: exactly once under racing checks', () => {
       h.book.set(o.no, 'epay', 10000, paid);
     }
     const svc = await h.services();
-    const outs = await Promise.all(orders.map((o) => diagnose(svc, { orderNo: o.no, actor: { kind: 'sweep', id: 'race' }, apply: true })));
+    const outs = await Promise.all(orders.map((o) => diagnose(svc, { orderNo: o.no, actor: { kind: 'sweep', id: 'race' }, apply: true, logContext: NO_LOG_CONTEXT })));
     expect(outs.map((r) => r.verdict)).toEqual(Array(12).fill('PAID_NOT_DELIVERED'));
     const sold = await rows(h.shop, `select c.secret, o.race from ${h.shop.t('card')} c join ${h.shop.t('order')} o on o.id = c.order_id where c.status = 1`);
     expect(sold).toHaveLength(12);

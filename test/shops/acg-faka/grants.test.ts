@@ -12,6 +12,7 @@ import { shopPool } from '../../../src/shops/mysql/pool.ts';
 import { testDatabase, type TestDatabase } from '../../support/db.ts';
 import { dropUsers, expectDenied, grantedUser } from '../support/grants.ts';
 import { harness, insertCards, insertCommodity, insertOrder, MARIADB, orderRow, PAY, shopEnv, type Harness } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const SUFFIX = Math.random().toString(36).slice(2, 8);
@@ -56,7 +57,7 @@ describe.skipIf(!MARIADB)('acg-faka: the grants the README asks for', () => {
     await insertOrder(h.shop, { tradeNo: '444261122093000001', commodityId: 7, priceCents: 10000, payId: PAY.epayAlipay, status: 0, password: 'g', createdAt: new Date(NOW.getTime() - 30 * 60_000) });
     h.book.set('444261122093000001', 'epay', 10000, { state: 'paid', amountCents: 10000, paidAt: NOW.toISOString(), tradeNo: '2026112209300011111' });
     const svc = await h.services({ SHOP_DATABASE_URL: limitedUrl });
-    const out = await customerCheck(svc, { orderNo: '444261122093000001', secret: 'g' });
+    const out = await customerCheck(svc, { orderNo: '444261122093000001', secret: 'g', logContext: NO_LOG_CONTEXT });
     expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
     expect(await orderRow(h.shop, '444261122093000001')).toMatchObject({ status: 1, delivery_status: 1, secret: 'GR-KEY-1' });
   });

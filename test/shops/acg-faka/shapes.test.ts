@@ -15,6 +15,7 @@ import type { Env } from '../../../src/config.ts';
 import {
   cards, emptyShop, insertCards, insertCommodity, insertOrder, local, MARIADB, orderRow, PAY, suiteHarness, type CommoditySpec, type Harness, type OrderSpec,
 } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -189,7 +190,7 @@ describe.skipIf(!MARIADB)('acg-faka: every stuck shape, on the real MariaDB', ()
     if (shape.answer) h.book.set(TRADE, 'epay', 10000 * n, shape.answer);
     const svc = await h.services(shape.env);
 
-    const out = await customerCheck(svc, { orderNo: TRADE, secret: shape.secret ?? 'pw-8462' });
+    const out = await customerCheck(svc, { orderNo: TRADE, secret: shape.secret ?? 'pw-8462', logContext: NO_LOG_CONTEXT });
     expect(out.ok ? { verdict: out.result.verdict, action: out.result.action } : out.error).toEqual(shape.expect);
     const row = await orderRow(h.shop, TRADE);
     if (shape.row) expect(row).toMatchObject(shape.row);
@@ -207,9 +208,9 @@ describe.skipIf(!MARIADB)('acg-faka: every stuck shape, on the real MariaDB', ()
       expect(JSON.stringify(issued[0]!.detail)).not.toMatch(/AF-\d+-/);
       expect(await svc.database.db.select().from(mailOutbox)).toEqual([]);
       // the buyer sees the keys, and a second check reads DELIVERED from the shop's rows, writing nothing
-      const lookup = await verifyBuyer(svc, TRADE, shape.secret ?? 'pw-8462');
+      const lookup = await verifyBuyer(svc, TRADE, shape.secret ?? 'pw-8462', NO_LOG_CONTEXT);
       expect((await revealKeys(svc, { lookup: lookup!, via: 'api' })).map((k) => k.secret)).toEqual(String(row.secret).split('\n'));
-      const again = await customerCheck(svc, { orderNo: TRADE, secret: shape.secret ?? 'pw-8462' });
+      const again = await customerCheck(svc, { orderNo: TRADE, secret: shape.secret ?? 'pw-8462', logContext: NO_LOG_CONTEXT });
       expect(again.ok && again.result.verdict).toBe('DELIVERED');
       expect(await orderRow(h.shop, TRADE)).toEqual(row);
     }
@@ -224,8 +225,8 @@ describe.skipIf(!MARIADB)('acg-faka: every stuck shape, on the real MariaDB', ()
     await insertOrder(h.shop, { tradeNo: TRADE, commodityId: 7, priceCents: 10000, payId: PAY.epayAlipay, status: 0, password: 'pw-8462', createdAt: ago(30) });
     h.book.set(TRADE, 'epay', 10000, paid());
     const svc = await h.services();
-    const wrong = await customerCheck(svc, { orderNo: TRADE, secret: 'buyer@example.com' });
-    const unknown = await customerCheck(svc, { orderNo: '999261122093000999', secret: 'pw-8462' });
+    const wrong = await customerCheck(svc, { orderNo: TRADE, secret: 'buyer@example.com', logContext: NO_LOG_CONTEXT });
+    const unknown = await customerCheck(svc, { orderNo: '999261122093000999', secret: 'pw-8462', logContext: NO_LOG_CONTEXT });
     expect(wrong).toEqual(unknown);
     expect(wrong.ok).toBe(false);
     expect(await orderRow(h.shop, TRADE)).toMatchObject({ status: 0, secret: null });

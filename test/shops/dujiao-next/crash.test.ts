@@ -17,6 +17,7 @@ import type { Services } from '../../../src/services.ts';
 import { movableClock } from '../../jobs/support.ts';
 import { crashChild, crashSuite, killedAt as childKilledAt, ourRows, recoverNow as recover, recoveryWaits as waits, type Kill } from '../support/crash.ts';
 import { emptyShop, harness, insertOrder, insertSecrets, PG, rows } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const START = new Date('2026-11-22T10:00:00+08:00');
 const clock = movableClock(START);
@@ -88,7 +89,7 @@ describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours',
       expect(await recover(s)).toEqual({ recovered: 0, rolledBack: 0, failed: 0 });
       expect(await shopRows()).toEqual(untouched(status));
 
-      const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+      const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
       expect({ verdict: out.verdict, action: out.action, keysIssued: out.keysIssued }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued', keysIssued: 2 });
       expect(await shopRows()).toEqual(deliveredOnce);
       expect((await journal()).map((e) => e.state)).toEqual(['rolled_back', 'committed']);
@@ -122,7 +123,7 @@ describe.skipIf(!PG)('dujiao-next: a crash between the shop\'s commit and ours',
       expect(await mail()).toMatchObject([{ deliveryKey: entry!.id, orderNo: ORDER, toAddress: 'buyer@example.com' }]);
       expect(await recover(s)).toEqual({ recovered: 0, rolledBack: 0, failed: 0 });
 
-      const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+      const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
       expect({ verdict: out.verdict, action: out.action, keysHeld: out.keysHeld }).toEqual({ verdict: 'DELIVERED', action: 'none', keysHeld: 2 });
       expect(await audits('keys_issued')).toHaveLength(1);
       expect(await shopRows()).toEqual(deliveredOnce);

@@ -9,6 +9,7 @@ import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
 import { auditLog, shopDeliveries } from '../../../src/db/schema.ts';
 import { emptyShop, insertOrder, insertSecrets, PG, rows, suiteHarness } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -29,7 +30,7 @@ describe.skipIf(!PG)('dujiao-next: exactly once under racing checks', () => {
     h.book.set('DNPRACE0000001', 'alipay', 20000, { state: 'paid', amountCents: 20000, paidAt: ago(29).toISOString(), tradeNo: '2026112222001400077777' });
     const svc = await h.services();
 
-    const outs = await Promise.all(Array.from({ length: 50 }, () => customerCheck(svc, { orderNo: 'DNRACE0000001', secret: '8462' })));
+    const outs = await Promise.all(Array.from({ length: 50 }, () => customerCheck(svc, { orderNo: 'DNRACE0000001', secret: '8462', logContext: NO_LOG_CONTEXT })));
     const verdicts = outs.map((o) => (o.ok ? `${o.result.verdict}/${o.result.action}` : o.error));
     expect(verdicts.filter((v) => v === 'PAID_NOT_DELIVERED/reissued')).toHaveLength(1);
     expect(verdicts.filter((v) => v !== 'PAID_NOT_DELIVERED/reissued').every((v) => v === 'DELIVERED/none')).toBe(true);
@@ -58,7 +59,7 @@ describe.skipIf(!PG)('dujiao-next: exactly once under racing checks', () => {
       h.book.set(`P${no}`, 'alipay', 18400, { state: 'paid', amountCents: 18400, paidAt: ago(29).toISOString(), tradeNo: trade });
     }
     const svc = await h.services();
-    const outs = await Promise.all(nos.map((no) => diagnose(svc, { orderNo: no, actor: { kind: 'sweep', id: 'race' }, apply: true })));
+    const outs = await Promise.all(nos.map((no) => diagnose(svc, { orderNo: no, actor: { kind: 'sweep', id: 'race' }, apply: true, logContext: NO_LOG_CONTEXT })));
     const byVerdict = outs.reduce<Record<string, number>>((m, r) => ({ ...m, [r.verdict]: (m[r.verdict] ?? 0) + 1 }), {});
     expect(byVerdict).toEqual({ PAID_NOT_DELIVERED: 10, OUT_OF_STOCK: 10 });
     const delivered = await rows<{ payload: string; order_id: string }>(h.shop, 'select payload, order_id from fulfillments');

@@ -14,6 +14,7 @@ import { auditLog, shopDeliveries, tickets } from '../../../src/db/schema.ts';
 import type { GatewayAnswer } from '../../../src/sandbox/types.ts';
 import type { Channel } from '../../../src/domain/verdicts.ts';
 import { emptyShop, insertOrder, insertSecrets, PG, rows, suiteHarness, type Harness, type OrderSpec } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -189,7 +190,7 @@ describe.skipIf(!PG)('dujiao-next: every stuck shape, on the real Postgres', () 
     if (shape.answer) h.book.set(GW, shape.answer.channel, shape.answer.cents ?? 10000, shape.answer.answer);
     const svc = await h.services();
 
-    const out = await customerCheck(svc, { orderNo: ORDER, secret: shape.secret ?? '8462' });
+    const out = await customerCheck(svc, { orderNo: ORDER, secret: shape.secret ?? '8462', logContext: NO_LOG_CONTEXT });
     expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual(shape.expect);
 
     const statuses = Object.fromEntries((await rows<{ order_no: string; status: string }>(h.shop, 'select order_no, status from orders')).map((r) => [r.order_no, r.status]));
@@ -216,7 +217,7 @@ describe.skipIf(!PG)('dujiao-next: every stuck shape, on the real Postgres', () 
       expect(paidAt).toEqual([{ n: 0 }]);
       expect(await rows(h.shop, "select count(*)::int as n from card_secrets where status = 'used' and (order_id is null or used_at is null or reserved_at is not null)")).toEqual([{ n: 0 }]);
       // a second check: DELIVERED from the shop's rows, with the keys, nothing written again
-      const again = await customerCheck(svc, { orderNo: ORDER, secret: shape.secret ?? '8462' });
+      const again = await customerCheck(svc, { orderNo: ORDER, secret: shape.secret ?? '8462', logContext: NO_LOG_CONTEXT });
       expect(again.ok && again.result.verdict).toBe('DELIVERED');
       expect(await svc.database.db.select().from(auditLog).where(eq(auditLog.action, 'keys_issued'))).toHaveLength(1);
     }
@@ -230,8 +231,8 @@ describe.skipIf(!PG)('dujiao-next: every stuck shape, on the real Postgres', () 
     await insertOrder(h.shop, { orderNo: ORDER, status: 'paid', parts: [steam, { ...steam, productId: 9 }], guestPassword: '8462', createdAt: ago(30), paidAt: ago(29),
       payments: [{ channel: 'alipay', status: 'success', gatewayOrderNo: GW, providerRef: '2026112222001400000099' }] });
     const svc = await h.services();
-    const wrong = await customerCheck(svc, { orderNo: ORDER, secret: 'nope' });
-    const unknown = await customerCheck(svc, { orderNo: 'DN000000000000', secret: '8462' });
+    const wrong = await customerCheck(svc, { orderNo: ORDER, secret: 'nope', logContext: NO_LOG_CONTEXT });
+    const unknown = await customerCheck(svc, { orderNo: 'DN000000000000', secret: '8462', logContext: NO_LOG_CONTEXT });
     expect(wrong).toEqual(unknown);
     expect(await rows(h.shop, "select count(*)::int as n from fulfillments")).toEqual([{ n: 0 }]);
     for (const asked of [`${ORDER}-02`, GW, '2026112222001400000099']) {
@@ -253,10 +254,10 @@ describe.skipIf(!PG)('dujiao-next: every stuck shape, on the real Postgres', () 
     h.book.set('DNP202611220001B', 'epay', 10000, { state: 'unpaid' });
     const svc = await h.services();
     // by the order's number, the latest attempt (EPay, unpaid) is the one asked about
-    const byOrder = await customerCheck(svc, { orderNo: ORDER, secret: '8462' });
+    const byOrder = await customerCheck(svc, { orderNo: ORDER, secret: '8462', logContext: NO_LOG_CONTEXT });
     expect(byOrder.ok && byOrder.result.verdict).toBe('NOT_PAID');
     // by Alipay's transaction number: the gateway names its out_trade_no, the first attempt
-    const byTrade = await customerCheck(svc, { orderNo: '2026112222001400000077', secret: '8462' });
+    const byTrade = await customerCheck(svc, { orderNo: '2026112222001400000077', secret: '8462', logContext: NO_LOG_CONTEXT });
     expect(byTrade.ok && { verdict: byTrade.result.verdict, action: byTrade.result.action }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
     expect(await rows(h.shop, 'select gateway_order_no, status, provider_ref from payments order by id')).toEqual([
       { gateway_order_no: GW, status: 'success', provider_ref: '2026112222001400000077' },
@@ -264,7 +265,7 @@ describe.skipIf(!PG)('dujiao-next: every stuck shape, on the real Postgres', () 
     ]);
     expect(await rows(h.shop, 'select payload from fulfillments')).toEqual([{ payload: 'K-T-A' }]);
     // and from now on the order's own number finds it delivered, its key shown to the buyer
-    const after = await customerCheck(svc, { orderNo: ORDER, secret: '8462' });
+    const after = await customerCheck(svc, { orderNo: ORDER, secret: '8462', logContext: NO_LOG_CONTEXT });
     expect(after.ok && after.result.verdict).toBe('DELIVERED');
     const view = await svc.shop.findByOrderNo(ORDER);
     expect((await svc.shop.revealKeys(view!.order)).map((k) => k.secret)).toEqual(['K-T-A']);

@@ -21,6 +21,7 @@ import { requires } from '../../support/requires.ts';
 import { movableClock } from '../../jobs/support.ts';
 import { crashChild, crashSuite, killedAt as childKilledAt, ourRows, recoverNow as recover, recoveryWaits as waits, type Kill } from '../support/crash.ts';
 import { emptyShop, harness, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, rows } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 // the killed process and this one share a real Postgres
 const PG = await requires('postgres');
@@ -113,7 +114,7 @@ describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit a
     expect(await ours()).toEqual(before);
 
     // the next check delivers, once
-    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
     expect({ verdict: out.verdict, action: out.action, keysIssued: out.keysIssued }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued', keysIssued: 1 });
     expect(await shopRows()).toEqual(deliveredOnce(status));
     expect((await journal()).map((e) => e.state)).toEqual(['rolled_back', 'committed']);
@@ -162,7 +163,7 @@ describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit a
     expect(await ours()).toEqual(before);
 
     // a later check answers from the shop's rows: delivered, nothing issued again
-    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
     expect({ verdict: out.verdict, action: out.action, keysHeld: out.keysHeld }).toEqual({ verdict: 'DELIVERED', action: 'none', keysHeld: 1 });
     expect(await audits('keys_issued')).toHaveLength(1);
     expect(await mail()).toHaveLength(1);
@@ -186,7 +187,7 @@ describe.skipIf(!MARIADB || !PG)('dujiaoka: a crash between the shop\'s commit a
     const [crashed] = await journal();
     // seconds later (inside the grace period) the next check delivers: the same stock key, as the crashed attempt had claimed it
     clock.advance(5_000);
-    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true });
+    const out = await diagnose(s, { orderNo: ORDER, actor: { kind: 'sweep', id: 'test' }, apply: true, logContext: NO_LOG_CONTEXT });
     expect(out.action).toBe('reissued');
     expect(await shopRows()).toEqual(deliveredOnce(6));
     const delivered = (await journal()).find((e) => e.id !== crashed!.id)!;

@@ -10,6 +10,7 @@ import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
 import { auditLog, shopDeliveries } from '../../../src/db/schema.ts';
 import { emptyShop, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, rows, suiteHarness } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -26,7 +27,7 @@ describe.skipIf(!MARIADB)('dujiaoka: exactly once under racing checks', () => {
     h.book.set('RACE000000000001', 'alipay', 10000, { state: 'paid', amountCents: 10000, paidAt: ago(29).toISOString(), tradeNo: '2026112222001400077777' });
     const svc = await h.services();
 
-    const outs = await Promise.all(Array.from({ length: 50 }, () => customerCheck(svc, { orderNo: 'RACE000000000001', secret: '8462' })));
+    const outs = await Promise.all(Array.from({ length: 50 }, () => customerCheck(svc, { orderNo: 'RACE000000000001', secret: '8462', logContext: NO_LOG_CONTEXT })));
     const verdicts = outs.map((o) => (o.ok ? `${o.result.verdict}/${o.result.action}` : o.error));
     expect(verdicts.filter((v) => v === 'PAID_NOT_DELIVERED/reissued')).toHaveLength(1);
     expect(verdicts.filter((v) => v !== 'PAID_NOT_DELIVERED/reissued').every((v) => v === 'DELIVERED/none')).toBe(true);
@@ -49,7 +50,7 @@ describe.skipIf(!MARIADB)('dujiaoka: exactly once under racing checks', () => {
       h.book.set(sn, 'alipay', 18400, { state: 'paid', amountCents: 18400, paidAt: ago(29).toISOString(), tradeNo: `20261122220014000${String(i).padStart(5, '0')}` });
     }
     const svc = await h.services();
-    const outs = await Promise.all(sns.map((sn) => diagnose(svc, { orderNo: sn, actor: { kind: 'sweep', id: 'race' }, apply: true })));
+    const outs = await Promise.all(sns.map((sn) => diagnose(svc, { orderNo: sn, actor: { kind: 'sweep', id: 'race' }, apply: true, logContext: NO_LOG_CONTEXT })));
     const byAction = outs.reduce<Record<string, number>>((m, r) => ({ ...m, [r.verdict]: (m[r.verdict] ?? 0) + 1 }), {});
     expect(byAction).toEqual({ PAID_NOT_DELIVERED: 10, OUT_OF_STOCK: 10 });
     const delivered = await rows(h.shop, 'select info from orders where status = 4');

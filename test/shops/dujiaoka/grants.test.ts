@@ -8,6 +8,7 @@ import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { testDatabase, type TestDatabase } from '../../support/db.ts';
 import { dropUsers, expectDenied, grantedUser } from '../support/grants.ts';
 import { harness, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, type Harness } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const USER = `od_grants_${Math.random().toString(36).slice(2, 8)}`;
@@ -48,7 +49,7 @@ describe.skipIf(!MARIADB)('dujiaoka: the grants the README asks for', () => {
     await insertOrder(h.shop, { orderSn: 'GRANTS0000000001', goodsId: 7, priceCents: 10000, payId: PAY.alipay, status: 1, searchPwd: 'g', createdAt: new Date(NOW.getTime() - 30 * 60_000) });
     h.book.set('GRANTS0000000001', 'alipay', 10000, { state: 'paid', amountCents: 10000, paidAt: NOW.toISOString(), tradeNo: '2026112222001400011111' });
     const svc = await h.services({ SHOP_DATABASE_URL: limitedUrl });
-    const out = await customerCheck(svc, { orderNo: 'GRANTS0000000001', secret: 'g' });
+    const out = await customerCheck(svc, { orderNo: 'GRANTS0000000001', secret: 'g', logContext: NO_LOG_CONTEXT });
     expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'reissued' });
     expect(await orderRow(h.shop, 'GRANTS0000000001')).toMatchObject({ status: 4, info: 'GR-KEY-1', trade_no: '2026112222001400011111' });
   });

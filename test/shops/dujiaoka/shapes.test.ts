@@ -15,6 +15,7 @@ import type { Env } from '../../../src/config.ts';
 import {
   emptyShop, insertCarmis, insertGoods, insertOrder, local, MARIADB, orderRow, PAY, rows, suiteHarness, type Harness, type OrderSpec,
 } from './support.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -147,7 +148,7 @@ describe.skipIf(!MARIADB)('dujiaoka: every stuck shape, on the real MariaDB', ()
     if (shape.answer) h.book.set('SHAPE00000000001', shape.channel, 10000 * n, shape.answer);
     const svc = await h.services(shape.env);
 
-    const out = await customerCheck(svc, { orderNo: 'SHAPE00000000001', secret: '8462' });
+    const out = await customerCheck(svc, { orderNo: 'SHAPE00000000001', secret: '8462', logContext: NO_LOG_CONTEXT });
     expect(out.ok && { verdict: out.result.verdict, action: out.result.action }).toEqual(shape.expect);
     if (shape.row) expect(await orderRow(h.shop, 'SHAPE00000000001')).toMatchObject(shape.row);
     if (shape.sales !== undefined) expect((await rows(h.shop, 'select sales_volume from goods where id = 7'))[0]).toEqual({ sales_volume: shape.sales });
@@ -164,7 +165,7 @@ describe.skipIf(!MARIADB)('dujiaoka: every stuck shape, on the real MariaDB', ()
       // the buyer checked it themselves: no email
       expect(await svc.database.db.select().from(mailOutbox)).toEqual([]);
       // a second check: DELIVERED from the shop's rows, nothing written again
-      const again = await customerCheck(svc, { orderNo: 'SHAPE00000000001', secret: '8462' });
+      const again = await customerCheck(svc, { orderNo: 'SHAPE00000000001', secret: '8462', logContext: NO_LOG_CONTEXT });
       expect(again.ok && again.result.verdict).toBe('DELIVERED');
     }
     if (shape.expect.action === 'escalated') {
@@ -178,10 +179,10 @@ describe.skipIf(!MARIADB)('dujiaoka: every stuck shape, on the real MariaDB', ()
     await insertOrder(h.shop, { orderSn: 'AGENT00000000001', goodsId: 7, priceCents: 10000, payId: PAY.alipay, status: 6, email: 'buyer@example.com', createdAt: ago(30) });
     h.book.set('AGENT00000000001', 'alipay', 10000, paid('2026112222001400000031'));
     const svc = await h.services({ SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'shop@example.com', PUBLIC_URL: 'https://shop.example.com/check' });
-    const suggested = await diagnose(svc, { orderNo: 'AGENT00000000001', actor: { kind: 'agent', id: 'a1' }, apply: false });
+    const suggested = await diagnose(svc, { orderNo: 'AGENT00000000001', actor: { kind: 'agent', id: 'a1' }, apply: false, logContext: NO_LOG_CONTEXT });
     expect({ verdict: suggested.verdict, action: suggested.action, suggested: suggested.suggested }).toEqual({ verdict: 'PAID_NOT_DELIVERED', action: 'none', suggested: 'reissued' });
     expect(await orderRow(h.shop, 'AGENT00000000001')).toMatchObject({ status: 6 });
-    const applied = await diagnose(svc, { orderNo: 'AGENT00000000001', actor: { kind: 'agent', id: 'a1' }, apply: true });
+    const applied = await diagnose(svc, { orderNo: 'AGENT00000000001', actor: { kind: 'agent', id: 'a1' }, apply: true, logContext: NO_LOG_CONTEXT });
     expect(applied.action).toBe('reissued');
     const mail = await svc.database.db.select().from(mailOutbox);
     expect(mail).toHaveLength(1);

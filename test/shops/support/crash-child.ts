@@ -19,6 +19,7 @@ import { createServices } from '../../../src/services.ts';
 import { diagnose } from '../../../src/engine/diagnose.ts';
 import { customerCheck } from '../../../src/engine/customer-check.ts';
 import type { ShopPort } from '../../../src/shops/port.ts';
+import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 
 const at = process.env.CRASH_AT;
 if (at !== 'prepared' && at !== 'shop_committed' && at !== 'hold') throw new Error(`CRASH_AT: expected prepared | shop_committed | hold, got ${at}`);
@@ -55,8 +56,8 @@ svc.shop = {
 };
 
 async function run(): Promise<{ verdict: string; action: string }> {
-  if (process.env.CRASH_ACTOR !== 'customer') return diagnose(svc, { orderNo, actor: { kind: 'sweep', id: 'crash-child' }, apply: true });
-  const out = await customerCheck(svc, { orderNo, secret: process.env.CRASH_SECRET ?? '' });
+  if (process.env.CRASH_ACTOR !== 'customer') return diagnose(svc, { orderNo, actor: { kind: 'sweep', id: 'crash-child' }, apply: true, logContext: NO_LOG_CONTEXT });
+  const out = await customerCheck(svc, { orderNo, secret: process.env.CRASH_SECRET ?? '', logContext: NO_LOG_CONTEXT });
   if (!out.ok) throw new Error(out.error);
   return out.result;
 }
