@@ -1,7 +1,8 @@
 import pRetry, { AbortError } from 'p-retry';
 import { createCircuitBreaker, NEVER_OPEN, type BreakerState } from './circuit-breaker.ts';
 import { fetchTransport, nodeTransport, type TransportAnswer } from './transports.ts';
-import { UpstreamError, type CallContext, type HttpClient, type HttpRequest, type HttpResponse, type UpstreamErrorKind } from './types.ts';
+import type { LogContext } from '../observability/context.ts';
+import { UpstreamError, type HttpClient, type HttpRequest, type HttpResponse, type UpstreamErrorKind } from './types.ts';
 
 export interface HttpClientOptions {
   /** names the upstream in error messages */
@@ -45,7 +46,7 @@ export interface UpstreamCall {
   attempts: number;
   status?: number;
   /** the request's logContext */
-  logContext?: CallContext;
+  logContext?: LogContext;
 }
 
 export type ManagedHttpClient = HttpClient & { close(): Promise<void>; breakerState(): BreakerState };

@@ -3,6 +3,8 @@
  * net/http-client.ts over node:http (a fetch function on Workers: net/transports.ts), with a
  * keep-alive pool, bounded connections and connect/header/body timeouts; nock intercepts it in tests.
  */
+import type { LogContext } from '../observability/context.ts';
+
 export type UpstreamErrorKind = 'timeout' | 'network' | 'http' | 'rate_limited' | 'circuit_open' | 'aborted';
 
 export class UpstreamError extends Error {
@@ -18,13 +20,10 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Fields a log line about a call carries to name whose work it was (observability/context.ts's LogContext). */
-export type CallContext = Readonly<Record<string, string | undefined>>;
-
 /** What a gateway's or the supplier's query is asked with: its deadline, and whose work it is (for the call's log line). */
 export interface QueryOptions {
   signal: AbortSignal;
-  logContext?: CallContext;
+  logContext?: LogContext;
 }
 
 export interface HttpRequest {
@@ -34,7 +33,7 @@ export interface HttpRequest {
   body?: string;
   signal: AbortSignal;
   /** whose call this is (a request's or sweep run's id): handed back to the observer, for its log line */
-  logContext?: CallContext;
+  logContext?: LogContext;
   /**
    * Decides from a complete answer whether it is a transient failure worth retrying (a 5xx, a
    * protocol's "system busy" code). Network errors and timeouts are always retried.
