@@ -59,6 +59,16 @@ interface Ctx {
   ch: (lang: Lang) => string;
 }
 
+/** fn, asked each distinct argument once: every time in an explanation is written in both languages */
+function onceEach(fn: (iso: string) => string): (iso: string) => string {
+  const seen = new Map<string, string>();
+  return (iso) => {
+    let out = seen.get(iso);
+    if (out === undefined) seen.set(iso, (out = fn(iso)));
+    return out;
+  };
+}
+
 export function explain(input: ExplainInput): Explanation {
   const { decision, order, applied } = input;
   const tz = input.tz ?? DEFAULT_TZ;
@@ -67,7 +77,7 @@ export function explain(input: ExplainInput): Explanation {
     facts,
     order,
     applied,
-    time: (iso) => formatTime(iso, tz),
+    time: onceEach((iso) => formatTime(iso, tz)),
     money: formatMoney,
     ch: (lang) => channelName(facts.channel ?? order?.channel ?? undefined, lang),
   };

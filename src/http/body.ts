@@ -47,15 +47,20 @@ function untouchedIncoming(c: Context<AppEnv>): Readable | undefined {
 function readText(incoming: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let ended = false;
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.once('end', () => {
+      ended = true;
       // Buffer's UTF-8 decoding replaces bad sequences as TextDecoder does, without building a decoder per body
       const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     });
     incoming.once('error', reject);
-    // after 'end' this settles nothing; before it, the client went away mid-body
-    incoming.once('close', () => reject(new Error('the request ended before its body')));
+    // 'close' follows every message: before 'end' the client went away mid-body (an Error, with its
+    // stack, only then: made for every request it was a fifth of this file's cost in the profile)
+    incoming.once('close', () => {
+      if (!ended) reject(new Error('the request ended before its body'));
+    });
   });
 }
 
