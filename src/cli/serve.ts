@@ -14,6 +14,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
@@ -80,12 +81,17 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   if (svc.config.sandbox) console.log(sandboxNote(svc));
   // a crash between a shop's commit and ours left deliveries half-recorded: finish them first
   if (svc.shop.separate) await recoverDeliveries(svc, { log: lineLogger(logger, { component: 'recover' }) });
+  const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host });
+  // the port first: one taken by another process is a one-line error and exit 1 (after closing
+  // what was opened), not an unhandled 'error' event's stack, and no loop has started yet
+  const port = await listening(server).catch(async (err: NodeJS.ErrnoException) => {
+    await closeAll();
+    throw new Error(`cannot listen on ${cfg.host ?? '0.0.0.0'}:${cfg.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (another order-doctor?)' : err.message}`);
+  });
+  console.log(`order-doctor listening on http://localhost:${port} (${svc.database.kind}, shop: ${svc.shop.kind}${svc.sandbox ? ', sandbox upstreams' : ''}${svc.config.mail ? ', buyer emails on' : ''}${svc.config.push ? `, shop push API on${svc.config.push.webhookUrl ? ' with webhooks' : ''}` : ''})`);
   const sweeps = cfg.sweepIntervalMs === null ? null : startSweepLoop(svc, cfg.sweepIntervalMs);
   const mails = svc.config.mail ? startMailLoop(svc, MAIL_INTERVAL_MS) : null;
   const hooks = svc.config.push?.webhookUrl ? startWebhookLoop(svc, WEBHOOK_INTERVAL_MS) : null;
-  const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {
-    console.log(`order-doctor listening on http://localhost:${info.port} (${svc.database.kind}, shop: ${svc.shop.kind}${svc.sandbox ? ', sandbox upstreams' : ''}${svc.config.mail ? ', buyer emails on' : ''}${svc.config.push ? `, shop push API on${svc.config.push.webhookUrl ? ' with webhooks' : ''}` : ''})`);
-  });
   const signal = await firstSignal(logger);
   const started = performance.now();
   logger.info({ signal }, 'shutting down: no new connections; finishing requests in flight, the sweep, the mail and the webhooks in progress');
@@ -100,6 +106,24 @@ export async function serveCommand(args: string[], config: () => Config): Promis
   clearTimeout(limit);
   logger.info({ ms: Math.round(performance.now() - started) }, 'stopped');
   return 0;
+}
+
+/** The port the server listens on once it does; rejects with the listen error (EADDRINUSE, EACCES). */
+function listening(server: ServerType): Promise<number> {
+  const http = server as Server;
+  return new Promise((resolve, reject) => {
+    const ok = () => {
+      http.off('error', failed);
+      resolve((http.address() as AddressInfo).port);
+    };
+    const failed = (err: Error) => {
+      http.off('listening', ok);
+      reject(err);
+    };
+    if (http.listening) return ok();
+    http.once('listening', ok);
+    http.once('error', failed);
+  });
 }
 
 /**

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,6 +91,20 @@ describe('bad input: one line, non-zero exit', { timeout: SLOW }, () => {
       expect((await cli(args, { DATA_DIR: dataDir })).code).toBe(2);
     }
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('serve on a port another process holds: one line naming the address, exit 1, nothing left running', async () => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const out = await cli(['serve'], { DATA_DIR: join(tmp, 'port-taken'), PORT: String(port), HOST: '127.0.0.1', SWEEP_INTERVAL: 'off' });
+      expect(out.code).toBe(1);
+      expect(out.stderr.trim().split('\n')).toEqual([`order-doctor: cannot listen on 127.0.0.1:${port}: the port is in use (another order-doctor?)`]);
+      expect(out.stdout).not.toContain('listening');
+    } finally {
+      holder.close();
+    }
   });
 
   it('a bad configuration value names the variable', async () => {
