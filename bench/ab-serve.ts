@@ -17,10 +17,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { inProgressWorld } from './in-progress-world.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
-import { procStats, startServeChild, type ServeChild } from './serve-child.ts';
+import { postCheck, procStats, startServeChild, type ServeChild } from './serve-child.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +45,6 @@ const sandbox = await startSandboxProcess({ latencyMs: 0, worldFile });
 const flags = (f: string) => f.split(' ').filter(Boolean);
 const sides: { name: string; served: ServeChild }[] = [];
 const dispatcher = new Agent({ connections: CONNECTIONS * 2, keepAliveTimeout: 30_000 });
-const body = JSON.stringify({ secret: '8462' });
 
 async function batch(served: ServeChild, n: number): Promise<{ cpuMs: number; rps: number; errors: number }> {
   let next = 0;
@@ -56,11 +55,8 @@ async function batch(served: ServeChild, n: number): Promise<{ cpuMs: number; rp
   await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
     while (next < n) {
       const i = next++;
-      const res = await request(`${served.base}/api/v1/orders/${world.orders[i % world.orders.length]!.orderNo}/check`, {
-        method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher,
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200 || !text.includes('DELIVERY_IN_PROGRESS')) errors++;
+      const { status, text } = await postCheck(served.base, world.orders[i % world.orders.length]!.orderNo, dispatcher);
+      if (status !== 200 || !text.includes('DELIVERY_IN_PROGRESS')) errors++;
     }
   }));
   const wall = (performance.now() - t0) / 1000;

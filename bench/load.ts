@@ -29,9 +29,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { startSandboxProcess } from './sandbox-process.ts';
-import { procStats, startServeChild } from './serve-child.ts';
+import { postCheck, procStats, startServeChild } from './serve-child.ts';
 import { inProgressWorld } from './in-progress-world.ts';
 
 const { values: args } = parseArgs({
@@ -75,14 +75,7 @@ let exitCode = 0;
 try {
   const base = served.base;
   const dispatcher = new Agent({ connections: CONNECTIONS, keepAliveTimeout: 30_000, pipelining: 1 });
-  const body = JSON.stringify({ secret: '8462' });
-  const check = async (i: number) => {
-    const res = await request(`${base}/api/v1/orders/${w.orders[i % w.orders.length]!.orderNo}/check`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher,
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, text };
-  };
+  const check = (i: number) => postCheck(base, w.orders[i % w.orders.length]!.orderNo, dispatcher);
   // warm-up: every connection opened, the JIT and the key imports done; then make sure it answers as expected
   let warm = 0;
   await Promise.all(Array.from({ length: Math.min(CONNECTIONS, 64) }, async () => {

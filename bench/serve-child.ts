@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { request, type Dispatcher } from 'undici';
 import { newMasterKey } from '../src/crypto/secret-box.ts';
 import { sandboxGatewayEnv } from '../src/sandbox/credentials.ts';
 import { scratchPostgres } from './scratch-postgres.ts';
@@ -61,6 +62,17 @@ export async function startServeChild(opts: {
     throw err;
   }
   return { base: `http://127.0.0.1:${port}`, child, logFile, stop };
+}
+
+/** the secret every bench world (in-progress-world.ts) gives its orders */
+const CHECK_BODY = JSON.stringify({ secret: '8462' });
+
+/** One buyer's check of `orderNo` on a served child. */
+export async function postCheck(base: string, orderNo: string, dispatcher: Dispatcher): Promise<{ status: number; text: string }> {
+  const res = await request(`${base}/api/v1/orders/${orderNo}/check`, {
+    method: 'POST', body: CHECK_BODY, headers: { 'content-type': 'application/json' }, dispatcher,
+  });
+  return { status: res.statusCode, text: await res.body.text() };
 }
 
 /** RSS and CPU time (user + system, ms) of a process, from /proc (Linux). */
