@@ -6,7 +6,7 @@ import { eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { auditLog, issuedKeys, orders, stockKeys, sweepQueue, sweepRuns } from '../../src/db/schema.ts';
 import { runSweep, type SweepItem } from '../../src/jobs/sweep.ts';
 import { countDue } from '../../src/jobs/select.ts';
-import { restockedSkus } from '../../src/jobs/claim.ts';
+import { claimBatch, letGoClaims, releaseClaims, restockedSkus } from '../../src/jobs/claim.ts';
 import { defer } from '../../src/actions/defer.ts';
 import { lastSweepRun, sweepHealth } from '../../src/jobs/run-record.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -188,6 +188,50 @@ describe('sweep selection and backoff on a fixed clock', () => {
     expect(again).toMatchObject({ doneAt: null, attempts: 0, reason: 'payment: timeout', nextAt: new Date(now.getTime() + 60_000), enqueuedAt: now });
     await db.update(sweepQueue).set({ doneAt: closed!.doneAt, attempts: closed!.attempts, reason: closed!.reason, nextAt: closed!.nextAt, enqueuedAt: closed!.enqueuedAt })
       .where(eq(sweepQueue.orderNo, 'K2026112200H01'));
+  });
+
+  it('a check that defers an order a sweeper holds keeps the time it promised: the sweeper\'s release neither moves nor closes the row', async () => {
+    const db = svc.database.db;
+    const now = clock.now();
+    const at = (min: number) => new Date(now.getTime() + min * 60_000);
+    const promised = at(10);
+    for (const [orderNo, step] of [['K2026112200Y01', { kind: 'retry', at: at(30) }], ['K2026112200Y02', { kind: 'done' }]] as const) {
+      await db.insert(sweepQueue).values({ orderNo, reason: 'payment: timeout', attempts: 2, nextAt: at(-1), enqueuedAt: at(-20) });
+      const claimed = await claimBatch(svc.database, { sweeperId: 'holder', now, leaseMs: 5 * 60_000, batch: 100, restocked: [] });
+      expect(claimed.map((c) => c.orderNo)).toContain(orderNo);
+      // a buyer's check, while the sweeper is still diagnosing: "we will re-check at 10:10"
+      await db.transaction((tx) => defer(tx, {
+        orderNo, reason: 'supplier: processing', now, nextAt: promised, actor: { kind: 'customer' }, diagnosisId: `d-${orderNo}`,
+        verdict: 'DELIVERY_IN_PROGRESS', channel: 'alipay', sku: 'STEAM-100', orderCreatedAt: null,
+      }));
+      // the sweeper's own diagnosis ends: its schedule would say 10:30, or done
+      await releaseClaims(svc.database, { sweeperId: 'holder', now, releases: [{ orderNo, verdict: 'PAYMENT_PENDING', step }] });
+      const [row] = await db.select().from(sweepQueue).where(eq(sweepQueue.orderNo, orderNo));
+      expect(row).toMatchObject({ nextAt: promised, doneAt: null, leasedBy: null, leaseUntil: null, reason: 'supplier: processing', attempts: 2 });
+      // not due before the promised time, so no sweeper takes it again meanwhile
+      expect((await claimBatch(svc.database, { sweeperId: 'other', now, leaseMs: 60_000, batch: 100, restocked: [] })).map((c) => c.orderNo)).not.toContain(orderNo);
+      await letGoClaims(svc.database, { sweeperId: 'holder' });
+      await letGoClaims(svc.database, { sweeperId: 'other' });
+      await db.delete(sweepQueue).where(eq(sweepQueue.orderNo, orderNo));
+    }
+  });
+
+  it('a sweep\'s own defer of the row it holds keeps the lease, so its release counts the attempt', async () => {
+    const db = svc.database.db;
+    const now = clock.now();
+    const orderNo = 'K2026112200Y03';
+    await db.insert(sweepQueue).values({ orderNo, reason: 'payment: timeout', attempts: 2, nextAt: new Date(now.getTime() - 60_000), enqueuedAt: now });
+    await claimBatch(svc.database, { sweeperId: 'run-1', now, leaseMs: 5 * 60_000, batch: 100, restocked: [] });
+    await db.transaction((tx) => defer(tx, {
+      orderNo, reason: 'payment: timeout', now, nextAt: new Date(now.getTime() + 60_000), actor: { kind: 'sweep', id: 'run-1' }, diagnosisId: 'd-own',
+      verdict: 'UPSTREAM_UNAVAILABLE', channel: 'alipay', sku: 'STEAM-100', orderCreatedAt: null,
+    }));
+    const later = new Date(now.getTime() + 4 * 60_000);
+    await releaseClaims(svc.database, { sweeperId: 'run-1', now, releases: [{ orderNo, verdict: 'UPSTREAM_UNAVAILABLE', step: { kind: 'retry', at: later } }] });
+    const [row] = await db.select().from(sweepQueue).where(eq(sweepQueue.orderNo, orderNo));
+    expect(row).toMatchObject({ attempts: 3, nextAt: later, leasedBy: null, doneAt: null });
+    await letGoClaims(svc.database, { sweeperId: 'run-1' });
+    await db.delete(sweepQueue).where(eq(sweepQueue.orderNo, orderNo));
   });
 
   it('issued every key exactly once', async () => {
