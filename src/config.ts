@@ -75,6 +75,8 @@ const envSchema = z.object({
   SHOP_AUTO_WINDOW: z.string().default('5m').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 5m'),
   /** how long the shop's owner normally takes to fulfil a manual (人工处理) order */
   SHOP_MANUAL_WINDOW: z.string().default('2h').pipe(duration).refine((v) => v !== null && v > 0, 'expected a duration like 2h'),
+  /** the shop's own database: a statement it has not answered within this is given up (503), its connection dropped */
+  SHOP_STATEMENT_TIMEOUT_MS: intFrom(10_000, 200, 120_000),
   /** the shared secret a shop without a connector signs its pushes with (push/signature.ts); absent: no push API */
   SHOP_PUSH_SECRET: z.string().optional(),
   /** where deliveries are announced to that shop, as signed webhooks (jobs/webhooks.ts) */
@@ -191,6 +193,8 @@ export interface ConnectedShopSettings {
   tablePrefix: string;
   autoWindowMs: number;
   manualWindowMs: number;
+  /** SHOP_STATEMENT_TIMEOUT_MS: the deadline of each statement on the shop's database */
+  statementTimeoutMs: number;
 }
 
 export type ShopConfig =
@@ -220,7 +224,7 @@ function shopConfig(e: z.output<typeof envSchema>): ShopConfig {
   return {
     kind: e.SHOP, databaseUrl: url, timezone: e.SHOP_TIMEZONE, gateways: e.SHOP_GATEWAYS,
     tablePrefix: e.SHOP_TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX[e.SHOP],
-    autoWindowMs: e.SHOP_AUTO_WINDOW!, manualWindowMs: e.SHOP_MANUAL_WINDOW!,
+    autoWindowMs: e.SHOP_AUTO_WINDOW!, manualWindowMs: e.SHOP_MANUAL_WINDOW!, statementTimeoutMs: e.SHOP_STATEMENT_TIMEOUT_MS,
   };
 }
 

@@ -25,6 +25,7 @@ import { sandboxCredentials } from './sandbox/credentials.ts';
 import { listenSandbox, type SandboxListener } from './sandbox/listener.ts';
 import type { SandboxContext } from './sandbox/types.ts';
 import type { ShopCredentials, ShopOpenDeps, ShopPort } from './shops/port.ts';
+import type { Postgres } from './db/postgres-guard.ts';
 import { createBuiltinShop } from './shops/builtin/index.ts';
 import { openDujiaokaShop } from './shops/dujiaoka/index.ts';
 import { openDujiaoNextShop } from './shops/dujiao-next/index.ts';
@@ -79,6 +80,8 @@ export interface ServiceOptions {
    * global fetch, the runtime's own way out (node:http there is a layer over it).
    */
   upstreamFetch?: typeof fetch;
+  /** a connected shop on Postgres (dujiao-next): postgres.js itself; default the guarded build (Workers: its workerd build) */
+  shopPostgres?: Postgres;
 }
 
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
@@ -95,7 +98,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const logger = opts.logger ?? createLogger({ format: 'lines' });
   const metrics = createMetrics({ database, now, processMetrics: opts.processMetrics, perProcess: opts.perProcessMetrics });
 
-  const shop = await openShop(config, { database, box, now });
+  const shop = await openShop(config, { database, box, now, postgres: opts.shopPostgres });
 
   // Only in sandbox mode (SANDBOX=on, the demo, serve --world): anywhere else a channel without a
   // gateway is unverifiable, never answered by fake gateways whose signing keys are public.

@@ -12,7 +12,7 @@ import { inspectAcgFaka, type AcgFakaReport } from '../shops/acg-faka/inspect.ts
 import { mailLine, mailReport, type MailReport, type Paint } from './shop.ts';
 
 export async function checkAcgFaka(config: Config, shop: Extract<ShopConfig, { kind: 'acg-faka' }>, json: boolean, paint: Paint): Promise<number> {
-  const pool = shopPool(shop.databaseUrl, { connections: 2 });
+  const pool = shopPool(shop.databaseUrl, { connections: 2, statementTimeoutMs: shop.statementTimeoutMs });
   try {
     const report = await inspectAcgFaka(pool, { shop, gateways: config.gateways, epayV1Trust: config.epayV1Trust, horizonMs: config.sweepHorizonMs }, { now: () => new Date() });
     const { shop: kind, usable, firstToFix, ...rest } = report;

@@ -11,7 +11,7 @@ import { inspectDujiaoNext, type DujiaoNextReport } from '../shops/dujiao-next/i
 import { mailLine, mailReport, type MailReport, type Paint } from './shop.ts';
 
 export async function checkDujiaoNext(config: Config, shop: Extract<ShopConfig, { kind: 'dujiao-next' }>, json: boolean, paint: Paint): Promise<number> {
-  const sql = shopSql(shop.databaseUrl, { connections: 2 });
+  const { sql, stop } = await shopSql(shop.databaseUrl, { connections: 2, statementTimeoutMs: shop.statementTimeoutMs });
   try {
     let report: DujiaoNextReport;
     try {
@@ -28,6 +28,7 @@ export async function checkDujiaoNext(config: Config, shop: Extract<ShopConfig, 
     return usable ? 0 : 1;
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
+    stop();
   }
 }
 

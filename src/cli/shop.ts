@@ -69,7 +69,7 @@ export async function shopCommand(args: string[], config: Config): Promise<numbe
   if (config.shop.kind === 'dujiao-next') return checkDujiaoNext(config, config.shop, json, paint);
   if (config.shop.kind === 'acg-faka') return checkAcgFaka(config, config.shop, json, paint);
 
-  const pool = shopPool(config.shop.databaseUrl, { connections: 2 });
+  const pool = shopPool(config.shop.databaseUrl, { connections: 2, statementTimeoutMs: config.shop.statementTimeoutMs });
   try {
     const report = await inspectDujiaoka(pool, {
       shop: config.shop, gateways: config.gateways, epayV1Trust: config.epayV1Trust, horizonMs: config.sweepHorizonMs,

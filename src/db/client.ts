@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { isConnectionLost } from './faults.ts';
+import type { Sql } from 'postgres';
 import type { Postgres } from './postgres-guard.ts';
 import { preparedByDefault } from './prepared.ts';
 import * as schema from './schema.ts';
@@ -93,30 +94,45 @@ export async function sessionDeadlineMs(database: Database): Promise<number> {
   return Number(row?.ms ?? 0);
 }
 
+/**
+ * A postgres.js client whose every wait has a deadline (this file's header): the guarded build of
+ * postgres-guard.ts unless `opts.postgres` is given (Workers), connect timeout, statement timeout and
+ * the reply watch, a short reconnect backoff. Our own database and a connected shop's on Postgres
+ * (dujiao-next) are both opened through it; `extra` adds a caller's own options (types, idle).
+ */
+export async function deadlineBoundPostgres(
+  opts: Omit<DatabaseOptions, 'dataDir'> & { url: string },
+  extra: Record<string, unknown> = {},
+): Promise<{ client: Sql; stop(): void }> {
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  // imported when needed: the guard reads postgres.js's sources from disk as it loads, and Workers have none
+  const { postgres, stop } = opts.postgres
+    ? { postgres: opts.postgres, stop: () => {} }
+    : (await import('./postgres-guard.ts')).guardedPostgres({ replyDeadlineMs: statementTimeoutMs + Math.min(REPLY_GRACE_MS, statementTimeoutMs) });
+  const client = postgres(opts.url, {
+    max: opts.maxConnections ?? 10,
+    onnotice: () => {},
+    connect_timeout: (opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000,
+    // postgres.js waits 3^n/100 s (up to 20 s) before reopening a connection after n failures in
+    // a row, so after a failover or a burst of terminations the next checks would queue that long
+    // for a connection: a hang by another name. At most a second here (10 connections: at most
+    // ten attempts a second against a database that is down).
+    backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
+    connection: opts.startupSettings === false ? {} : {
+      // Our queries are short index lookups; JIT compiling them (Postgres does above an estimated
+      // cost, and estimates for queue queries run high) cost 25 ms of CPU for a 1 ms query.
+      jit: 'off',
+      statement_timeout: statementTimeoutMs,
+    },
+    ...extra,
+  });
+  return { client, stop };
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     const { drizzle } = await import('drizzle-orm/postgres-js');
-    const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-    // imported when needed: the guard reads postgres.js's sources from disk as it loads, and Workers have none
-    const { postgres, stop } = opts.postgres
-      ? { postgres: opts.postgres, stop: () => {} }
-      : (await import('./postgres-guard.ts')).guardedPostgres({ replyDeadlineMs: statementTimeoutMs + Math.min(REPLY_GRACE_MS, statementTimeoutMs) });
-    const client = postgres(opts.url, {
-      max: opts.maxConnections ?? 10,
-      onnotice: () => {},
-      connect_timeout: (opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000,
-      // postgres.js waits 3^n/100 s (up to 20 s) before reopening a connection after n failures in
-      // a row, so after a failover or a burst of terminations the next checks would queue that long
-      // for a connection: a hang by another name. At most a second here (10 connections: at most
-      // ten attempts a second against a database that is down).
-      backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
-      connection: opts.startupSettings === false ? {} : {
-        // Our queries are short index lookups; JIT compiling them (Postgres does above an estimated
-        // cost, and estimates for queue queries run high) cost 25 ms of CPU for a 1 ms query.
-        jit: 'off',
-        statement_timeout: statementTimeoutMs,
-      },
-    });
+    const { client, stop } = await deadlineBoundPostgres({ ...opts, url: opts.url });
     const db = drizzle(preparedByDefault(client), { schema }) as unknown as Db;
     return {
       db,

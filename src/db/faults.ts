@@ -18,6 +18,19 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL',
 ]);
 
+/**
+ * mysql2's, for a connected shop on MySQL/MariaDB (shops/mysql/pool.ts): the connection lost or
+ * past its statement deadline, the server refusing more connections, shutting down, ending a lock
+ * wait or a statement at its own deadline, or refusing our credentials or database. (Any error
+ * mysql2 marks `fatal` also lost its connection: see isFaultItself.)
+ */
+const MYSQL_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED', 'ER_LOCK_WAIT_TIMEOUT', 'ER_QUERY_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT', 'ER_NET_READ_ERROR', 'ER_NET_READ_INTERRUPTED', 'ER_NET_WRITE_INTERRUPTED',
+  'ER_NET_ERROR_ON_WRITE', 'ER_HOST_IS_BLOCKED', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR',
+]);
+
 /** postgres.js's own connection errors, and the reply watch's. */
 const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', NO_REPLY_CODE]);
 
@@ -53,15 +66,23 @@ export function causeChain(err: unknown, limit = 8): unknown[] {
 
 function isFaultItself(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
+  // mysql2's "Can't add new command when connection is in closed state" has no code, only this
+  if (isMysqlFatal(e)) return true;
   const code = (e as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
-  if (NETWORK_CODES.has(code) || DRIVER_CODES.has(code)) return true;
+  if (NETWORK_CODES.has(code) || DRIVER_CODES.has(code) || MYSQL_CODES.has(code)) return true;
   // a PostgresError (postgres.js) or a PGlite/pg DatabaseError: a five-character SQLSTATE
   return /^[0-9A-Z]{5}$/.test(code) && isUnavailableState(code);
 }
 
+/** mysql2 marks an error `fatal` when the connection it came from is gone. */
+function isMysqlFatal(e: object): boolean {
+  return (e as { fatal?: unknown }).fatal === true;
+}
+
 /** Errors that end the session itself (the connection is gone), as opposed to one statement failing. */
 function isSessionLost(e: unknown): boolean {
+  if (typeof e === 'object' && e !== null && isMysqlFatal(e)) return true;
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   if (typeof code !== 'string') return false;
   return NETWORK_CODES.has(code) || DRIVER_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code);

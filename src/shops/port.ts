@@ -6,6 +6,7 @@
  * database whatever the shop is.
  */
 import type { Database, Tx } from '../db/client.ts';
+import type { Postgres } from '../db/postgres-guard.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Channel } from '../domain/verdicts.ts';
 import type { OrderView, ShopOrder, ShopProduct } from '../domain/order.ts';
@@ -183,4 +184,6 @@ export interface ShopOpenDeps {
   database: Database;
   box: SecretBox;
   now: () => Date;
+  /** a shop on Postgres: postgres.js itself (Workers: its workerd build); default the guarded build (db/postgres-guard.ts) */
+  postgres?: Postgres;
 }

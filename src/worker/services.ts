@@ -47,6 +47,8 @@ export async function workerServices(env: WorkerEnv): Promise<Services> {
       database, migrated: true, logger,
       // upstream calls through the runtime's fetch: its node:http is a layer over it (net/transports.ts)
       upstreamFetch: (input, init) => fetch(input, init),
+      // the shop's Hyperdrive too: the workerd build (the guarded one compiles Node sources from disk)
+      shopPostgres: postgres,
       // /metrics serves what the database knows; an isolate's own counts are not worth a series (observability/metrics.ts)
       perProcessMetrics: false,
       ...(config.sandbox ? { serveSandbox: serveSandboxInProcess } : { sandbox: false as const }),

@@ -39,7 +39,7 @@ export function startNotes(server: AcgFakaServer, prefix: string): string[] {
 }
 
 export async function openAcgFakaShop(cfg: AcgFakaConfig, deps: ShopOpenDeps): Promise<ShopPort> {
-  const pool = shopPool(cfg.databaseUrl);
+  const pool = shopPool(cfg.databaseUrl, { statementTimeoutMs: cfg.statementTimeoutMs });
   const t = acgFakaTables(cfg.tablePrefix);
   const server = await checkOpened(cfg.databaseUrl, 'acg-faka', () => pool.end(), async () => ({
     facts: await acgFakaServer(pool, cfg.tablePrefix),

@@ -8,7 +8,9 @@
  * ShopOrder and which payment attempt is "the" payment.
  */
 import { drizzle } from 'drizzle-orm/postgres-js';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+import { deadlineBoundPostgres } from '../../db/client.ts';
+import type { Postgres } from '../../db/postgres-guard.ts';
 import type { ShopConfig } from '../../config.ts';
 import { digestsEqual } from '../../crypto/secret-box.ts';
 import type { ShopOpenDeps, ShopPort } from '../port.ts';
@@ -24,13 +26,29 @@ import { readSchema, schemaGaps } from './schema-check.ts';
 
 type DujiaoNextConfig = Extract<ShopConfig, { kind: 'dujiao-next' }>;
 
-/** A pool on the shop's database: decimals stay strings (never floats), as every money column is read. */
-export function shopSql(url: string, opts: { connections?: number } = {}): Sql {
-  return postgres(url, {
-    max: opts.connections ?? 10, connect_timeout: 5, idle_timeout: 30, onnotice: () => {},
-    // numeric (1700) as text: drizzle's numeric columns expect strings
-    types: { numeric: { to: 1700, from: [1700], serialize: (v: string) => v, parse: (v: string) => v } },
-  });
+/**
+ * A pool on the shop's database, with the deadlines of our own (db/client.ts): the guarded
+ * postgres.js (a shop's Postgres dropping our connections must not take the process down), a
+ * connect timeout, a statement timeout and a reply watch (a hung or partitioned shop database is a
+ * 503, never a hang). Decimals stay strings (never floats), as every money column is read. Through
+ * Hyperdrive (a Worker) no session settings are sent, as for our own database there.
+ */
+export async function shopSql(
+  url: string,
+  opts: { connections?: number; statementTimeoutMs?: number; postgres?: Postgres } = {},
+): Promise<{ sql: Sql; stop(): void }> {
+  const { client, stop } = await deadlineBoundPostgres(
+    {
+      url, maxConnections: opts.connections ?? 10, connectTimeoutMs: 5_000, statementTimeoutMs: opts.statementTimeoutMs,
+      postgres: opts.postgres, startupSettings: !viaHyperdrive(new URL(url)),
+    },
+    {
+      idle_timeout: 30,
+      // numeric (1700) as text: drizzle's numeric columns expect strings
+      types: { numeric: { to: 1700, from: [1700], serialize: (v: string) => v, parse: (v: string) => v } },
+    },
+  );
+  return { sql: client, stop };
 }
 
 /** Server version, for `serve`'s start notes and `shop check`. */
@@ -58,8 +76,10 @@ function shopIdentity(u: URL): string {
 export async function openDujiaoNextShop(cfg: DujiaoNextConfig, deps: ShopOpenDeps): Promise<ShopPort> {
   const u = new URL(cfg.databaseUrl);
   // on a Worker: 2 of the 5 database connections an invocation keeps (worker/services.ts), the shop's reads are few
-  const sql = shopSql(cfg.databaseUrl, viaHyperdrive(u) ? { connections: 2 } : {});
-  const version = await checkOpened(cfg.databaseUrl, 'dujiao-next', () => sql.end({ timeout: 1 }), async () => ({
+  const { sql, stop } = await shopSql(cfg.databaseUrl, {
+    ...(viaHyperdrive(u) ? { connections: 2 } : {}), statementTimeoutMs: cfg.statementTimeoutMs, postgres: deps.postgres,
+  });
+  const version = await checkOpened(cfg.databaseUrl, 'dujiao-next', () => sql.end({ timeout: 1 }).finally(stop), async () => ({
     facts: await serverVersion(sql),
     gaps: schemaGaps(await readSchema(sql)),
   }));
@@ -68,7 +88,8 @@ export async function openDujiaoNextShop(cfg: DujiaoNextConfig, deps: ShopOpenDe
     autoWindowMs: cfg.autoWindowMs, manualWindowMs: cfg.manualWindowMs, own: deps.database,
     identity: shopIdentity(u),
   };
-  return createDujiaoNextShop(ctx, [`shop: dujiao-next on ${version}`]);
+  const port = createDujiaoNextShop(ctx, [`shop: dujiao-next on ${version}`]);
+  return { ...port, close: () => port.close().finally(stop) };
 }
 
 export function createDujiaoNextShop(ctx: DujiaoNextContext, notes: string[] = []): ShopPort {

@@ -52,7 +52,7 @@ export function startNotes(server: ServerFacts, prefix: string): string[] {
 }
 
 export async function openDujiaokaShop(cfg: DujiaokaConfig, deps: OpenDeps): Promise<ShopPort> {
-  const pool = shopPool(cfg.databaseUrl);
+  const pool = shopPool(cfg.databaseUrl, { statementTimeoutMs: cfg.statementTimeoutMs });
   const server = await checkOpened(cfg.databaseUrl, 'dujiaoka', () => pool.end(), async () => ({
     facts: await serverFacts(pool, cfg.tablePrefix),
     gaps: schemaGaps(await readSchema(pool, dujiaokaTables(cfg.tablePrefix))),

@@ -4,10 +4,25 @@
  */
 import mysql from 'mysql2/promise';
 
-/** A pool on the shop's database: strings for its times (local wall clock) and decimals, never the driver's guesses. */
-export function shopPool(url: string, opts: { connections?: number } = {}): mysql.Pool {
+/** The shop's statements are index lookups and small writes: this bounds a hung server, not them. */
+export const DEFAULT_SHOP_STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
+ * A pool on the shop's database: strings for its times (local wall clock) and decimals, never the
+ * driver's guesses; and a deadline on every wait, as on our own database (db/client.ts), so a shop
+ * database that refuses, hangs or is cut off is a 503, never a hung buyer:
+ * - opening a connection: `connectTimeout`;
+ * - each statement: `timeout` (mysql2 gives the caller PROTOCOL_SEQUENCE_TIMEOUT, but would hand the
+ *   connection, its reply still owed, to the next caller: it is destroyed instead);
+ * - a row lock the shop's own work holds: `innodb_lock_wait_timeout` set just inside the deadline,
+ *   so the server ends the wait and rolls back itself (a dropped connection's wait would otherwise
+ *   hold its locks for the server's 50 s default).
+ * mysql2 has no default per-statement timeout, so query/execute/getConnection are wrapped.
+ */
+export function shopPool(url: string, opts: { connections?: number; statementTimeoutMs?: number } = {}): mysql.Pool {
   const u = new URL(url);
-  return mysql.createPool({
+  const deadlineMs = opts.statementTimeoutMs ?? DEFAULT_SHOP_STATEMENT_TIMEOUT_MS;
+  const pool = mysql.createPool({
     host: u.hostname,
     port: Number(u.port || 3306),
     user: decodeURIComponent(u.username),
@@ -20,6 +35,74 @@ export function shopPool(url: string, opts: { connections?: number } = {}): mysq
     decimalNumbers: false,
     charset: 'utf8mb4',
     // no session time_zone: the shop's own connections use the server's, and so do we (times stay as it wrote them)
+  });
+  const lockWaitS = Math.max(1, Math.floor(deadlineMs / 1000) - 1);
+  pool.pool.on('connection', (conn) => {
+    conn.query(`set session innodb_lock_wait_timeout = ${lockWaitS}`, () => {});
+  });
+  return withStatementDeadline(pool, deadlineMs);
+}
+
+type Run = (...args: unknown[]) => Promise<unknown>;
+
+/** `query(sql | options, values)` with the deadline in its options. */
+function deadlineArgs(args: unknown[], ms: number): unknown[] {
+  const [first, ...rest] = args;
+  const options = typeof first === 'string' ? { sql: first } : { ...(first as object) };
+  return [{ ...options, timeout: ms }, ...rest];
+}
+
+function isStatementTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
+/** A pooled connection whose statements carry the deadline, destroyed (never reused) when one passes it. */
+function guardedConnection(conn: mysql.PoolConnection, ms: number): mysql.PoolConnection {
+  const run = (method: 'query' | 'execute'): Run => async (...args) => {
+    try {
+      return await (conn[method] as unknown as Run).apply(conn, deadlineArgs(args, ms));
+    } catch (err) {
+      if (isStatementTimeout(err)) {
+        conn.destroy();
+        // destroy() only ends the socket gracefully, which a hung server never completes
+        (conn.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+      }
+      throw err;
+    }
+  };
+  const query = run('query');
+  const execute = run('execute');
+  return new Proxy(conn, {
+    get(target, prop, receiver) {
+      if (prop === 'query') return query;
+      if (prop === 'execute') return execute;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function withStatementDeadline(pool: mysql.Pool, ms: number): mysql.Pool {
+  const getConnection = async () => guardedConnection(await pool.getConnection(), ms);
+  // the pool's own query/execute release the connection whatever happened: ours can destroy it
+  const onOne = (method: 'query' | 'execute'): Run => async (...args) => {
+    const conn = await getConnection();
+    try {
+      return await (conn[method] as unknown as Run)(...args);
+    } finally {
+      conn.release(); // a no-op for a destroyed connection
+    }
+  };
+  const query = onOne('query');
+  const execute = onOne('execute');
+  return new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop === 'getConnection') return getConnection;
+      if (prop === 'query') return query;
+      if (prop === 'execute') return execute;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
 
