@@ -23,6 +23,7 @@ import { freshPostgres, POSTGRES_URL, type TestDatabase } from '../support/db.ts
 import { requires } from '../support/requires.ts';
 import { paidOrdersWorld, servicesWithWorld } from '../support/services.ts';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
+import { Browser, pageApp } from '../pages/support.ts';
 
 // (c) only; (a) and (b) run everywhere
 const PG = await requires('postgres');
@@ -115,6 +116,19 @@ describe('(a) the database refuses connections', () => {
     const r = await health(app);
     expectDegraded(r);
     console.log(`refused: /healthz answered ${r.res.status} in ${r.ms} ms`);
+  });
+
+  it('the buyer\'s page is the page, saying so in the buyer\'s language, with Retry-After: never the API\'s JSON', async () => {
+    const browser = new Browser(pageApp(svc));
+    for (const [lang, says] of [['', '系统暂时无法查询订单'], ['?lang=en', 'We cannot look up orders right now']] as const) {
+      const res = await browser.lookup('K2026112200001', SECRET, lang);
+      const body = await res.text();
+      expect(res.status, body).toBe(503);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(body).toContain(says);
+      expect(body).toContain('name="orderNo"'); // the form again, to try once more
+    }
   });
 
   it('the sweep and the mail loops log the fault and go on (no unhandled rejection)', async () => {

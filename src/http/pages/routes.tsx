@@ -24,6 +24,7 @@ import type { AppEnv } from '../env.ts';
 import { clientIp } from '../client-ip.ts';
 import { lineLogger } from '../../observability/logger.ts';
 import { isQuerySecret } from '../schemas.ts';
+import { isDatabaseFault } from '../../db/faults.ts';
 import { Answer, type AnswerProps } from './answer.tsx';
 import { loadAnswer, ticketView } from './answer-model.ts';
 import { csrfOk, csrfToken } from './csrf.ts';
@@ -49,7 +50,7 @@ const MESSAGE_BODY_LIMIT = 24 * 1024;
 
 const asset = (name: string) => bundledAsset(name) ?? readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
-type Status = 200 | 400 | 401 | 403 | 404 | 405 | 413 | 429;
+type Status = 200 | 400 | 401 | 403 | 404 | 405 | 413 | 429 | 503;
 
 export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOptions = {}): void {
   const support = opts.support ?? DEFAULT_SUPPORT;
@@ -84,6 +85,19 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
     render(c, 200, lang, `${strings(lang).order} ${props.model.orderNo}`, '/order', <Answer {...props} lang={lang} csrf={csrfToken(c)} />);
 
   const tooMany = (c: Context, seconds: number) => c.header('retry-after', String(seconds));
+
+  // A database (ours or the shop's) that cannot answer reaches the app's onError, whose 503 is the
+  // API's problem+json: a buyer's browser gets the page instead, saying so, with the same
+  // Retry-After (carried over from that response).
+  for (const p of PAGE_PATHS) {
+    app.use(p, async (c, next) => {
+      await next();
+      if (c.error && isDatabaseFault(c.error)) {
+        const lang = langOf(c.req.query('lang'));
+        c.res = await lookupPage(c, 503, lang, strings(lang).unavailable);
+      }
+    });
+  }
 
   app.get('/assets/page.js', (c) =>
     c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }),
