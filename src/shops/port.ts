@@ -176,6 +176,8 @@ export interface ShopPort {
   inStock(skus: string[]): Promise<string[]>;
   /** the shop's payment channels (empty for a shop that keeps none) */
   channels(): Promise<ShopChannel[]>;
+  /** one round trip to the shop's own database (/healthz); resolves at once for the built-in store, which lives in ours */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

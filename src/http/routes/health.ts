@@ -1,6 +1,7 @@
 /**
- * GET /healthz: is the service up and can it reach its database, answered within a second even when
- * the database refuses or hangs (a load balancer's probe must not time out instead of hearing 503).
+ * GET /healthz: is the service up and can it reach its database (and a connected shop's own
+ * database, which every check reads), answered within a second even when either refuses or hangs
+ * (a load balancer's probe must not time out instead of hearing 503).
  *
  * Anyone gets `{"status":"ok"}` or `{"status":"degraded"}` (503) and nothing else: no host, no
  * error text, no sweep state. An agent (bearer token) also gets the details: the database's kind
@@ -29,13 +30,14 @@ const route = createRoute({
           schema: z.object({
             status: z.literal('ok'),
             database: z.object({ ok: z.boolean(), kind: z.string(), ms: z.number() }).optional(),
+            shop: z.object({ ok: z.boolean(), kind: z.string(), ms: z.number() }).optional(),
           }).passthrough(),
         },
       },
     },
     503: {
-      description: 'The database did not answer within the budget',
-      content: { 'application/json': { schema: z.object({ status: z.literal('degraded') }) } },
+      description: 'The database, or a connected shop\'s own database, did not answer within the budget (an agent also sees which)',
+      content: { 'application/json': { schema: z.object({ status: z.literal('degraded') }).passthrough() } },
     },
   },
 });
@@ -64,17 +66,27 @@ export function mountHealth(app: OpenAPIHono<AppEnv>) {
     const started = performance.now();
     const deadline = started + HEALTH_BUDGET_MS;
     c.header('cache-control', 'no-store');
-    const probe = await until(() => svc.database.db.execute(sql`select 1`), deadline);
+    // ours and, for a connected shop, the shop's own database: a check needs both
+    const [probe, shopProbe] = await Promise.all([
+      until(() => svc.database.db.execute(sql`select 1`), deadline).then((o) => ({ ...o, ms: Math.round(performance.now() - started) })),
+      svc.shop.separate ? until(() => svc.shop.ping(), deadline).then((o) => ({ ...o, ms: Math.round(performance.now() - started) })) : null,
+    ]);
     if (!probe.ok) return c.json({ status: 'degraded' as const }, 503);
-    const database = { ok: true, kind: svc.database.kind, ms: Math.round(performance.now() - started) };
+    const database = { ok: true, kind: svc.database.kind, ms: probe.ms };
+    const shop = shopProbe && {
+      ok: shopProbe.ok, kind: svc.shop.kind,
+      ...(shopProbe.ok ? { ms: shopProbe.ms } : { error: shopProbe.timedOut ? 'timed out' : 'failed' }),
+    };
+    const status = shop && !shop.ok ? ('degraded' as const) : ('ok' as const);
 
     const token = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
     const agent = token ? await until(() => authenticateAgent(svc, token), deadline) : null;
-    if (!agent?.ok || !agent.value) return c.json({ status: 'ok' as const }, 200);
+    if (!agent?.ok || !agent.value) return status === 'ok' ? c.json({ status }, 200) : c.json({ status }, 503);
+    if (status === 'degraded') return c.json({ status, database, shop }, 503);
 
     const extrasOf = c.get('healthExtras');
     const extras = extrasOf ? await until(extrasOf, deadline) : null;
     const more = extras === null ? {} : extras.ok ? extras.value : { extras: extras.timedOut ? 'timed out' : 'failed' };
-    return c.json({ status: 'ok' as const, database, ...more }, 200);
+    return c.json({ status, database, ...(shop ? { shop } : {}), ...more }, 200);
   });
 }

@@ -92,6 +92,9 @@ export function createAcgFakaShop(ctx: AcgFakaContext): ShopPort {
     countStuck: (q) => countAcgFakaStuck(ctx, q),
     inStock: (skus) => acgFakaInStock(ctx, skus),
     channels: () => acgFakaChannels(ctx),
+    ping: async () => {
+      await ctx.pool.query('select 1');
+    },
     close: () => ctx.pool.end(),
   };
 }

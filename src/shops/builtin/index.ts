@@ -52,6 +52,7 @@ export function createBuiltinShop(deps: { database: Database; box: SecretBox; an
     countStuck: (q) => countBuiltinStuck(database, q),
     inStock: (skus) => builtinInStock(database, skus),
     channels: async () => [],
+    ping: async () => {},
     close: async () => {},
   };
 }

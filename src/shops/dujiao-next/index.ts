@@ -122,6 +122,9 @@ export function createDujiaoNextShop(ctx: DujiaoNextContext, notes: string[] = [
     countStuck: (q) => countDujiaoNextStuck(ctx, q),
     inStock: (skus) => dujiaoNextInStock(ctx, skus),
     channels: () => dujiaoNextChannels(ctx),
+    ping: async () => {
+      await ctx.sql`select 1`;
+    },
     close: () => ctx.sql.end({ timeout: 5 }),
   };
 }

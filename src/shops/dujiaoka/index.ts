@@ -96,6 +96,9 @@ export function createDujiaokaShop(ctx: DujiaokaContext): ShopPort {
     countStuck: (q) => countDujiaokaStuck(ctx, q),
     inStock: (skus) => dujiaokaInStock(ctx, skus),
     channels: () => dujiaokaChannels(ctx),
+    ping: async () => {
+      await ctx.pool.query('select 1');
+    },
     close: () => ctx.pool.end(),
   };
 }

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { POSTGRES_URL } from '../../support/db.ts';
 import type { TcpProxy } from '../../db/tcp-proxy.ts';
-import { expectRefusedAndHungShopAnswered, shopBehindProxy, timedCheck } from '../support/faults.ts';
+import { expectRefusedAndHungShopAnswered, shopBehindProxy, shopClient } from '../support/faults.ts';
 import { emptyShop, insertOrder, PG, suiteHarness } from './support.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
@@ -38,13 +38,13 @@ describe.skipIf(!PG)('dujiao-next: the shop\'s database refusing, hung or droppi
     const { env, proxy } = await shopBehindProxy(suite.h.shop.url, 5432);
     proxies.push(proxy);
     const svc = await suite.h.services(env);
-    await expectRefusedAndHungShopAnswered(timedCheck(svc, 'DNFAULT000001', '8462'), proxy, 'DELIVERY_IN_PROGRESS');
+    await expectRefusedAndHungShopAnswered(shopClient(svc, 'DNFAULT000001', '8462'), proxy, 'DELIVERY_IN_PROGRESS');
   });
 
   it('the shop\'s backends terminated again and again during a burst of checks: every answer a 200 or a 503, the process lives, then 200', async () => {
     await manualOrder('DNTERM0000001');
     const svc = await suite.h.services();
-    const check = timedCheck(svc, 'DNTERM0000001', '8462');
+    const { check } = shopClient(svc, 'DNTERM0000001', '8462');
     const shopDb = new URL(suite.h.shop.url).pathname.slice(1);
     const admin = postgres(POSTGRES_URL!, { max: 1, onnotice: () => {} });
     let burst = true;

@@ -8,7 +8,7 @@ import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { isDatabaseFault } from '../../../src/db/faults.ts';
 import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
 import type { TcpProxy } from '../../db/tcp-proxy.ts';
-import { expectRefusedAndHungShopAnswered, SHOP_DEADLINE_MS, shopBehindProxy, timedCheck } from '../support/faults.ts';
+import { expectRefusedAndHungShopAnswered, SHOP_DEADLINE_MS, shopBehindProxy, shopClient } from '../support/faults.ts';
 import { emptyShop, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, rows, suiteHarness } from './support.ts';
 
 const NOW = new Date('2026-11-22T10:00:00+08:00');
@@ -30,7 +30,7 @@ describe.skipIf(!MARIADB)('dujiaoka: the shop\'s database refusing, hung or lock
     const { env, proxy } = await shopBehindProxy(h.shop.url, 3306);
     proxies.push(proxy);
     const svc = await h.services(env);
-    await expectRefusedAndHungShopAnswered(timedCheck(svc, 'FAULT00000000001', '8462'), proxy, 'DELIVERY_IN_PROGRESS');
+    await expectRefusedAndHungShopAnswered(shopClient(svc, 'FAULT00000000001', '8462'), proxy, 'DELIVERY_IN_PROGRESS');
   });
 
   it('an order row the shop holds locked past the deadline: the delivery gives up (a database fault), writes nothing, and delivers once the lock is gone', async () => {
