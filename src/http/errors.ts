@@ -13,7 +13,7 @@
  * @example
  * app.onError(onAppError);
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseFault } from '../db/faults.ts';
 import { describeError } from '../observability/errors.ts';
@@ -24,6 +24,18 @@ export { describeError };
 
 /** Seconds a client is asked to wait after a 503. */
 export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * For the HTML parts (the buyer's page, the console): a database that could not answer reached
+ * onAppError, whose 503 is the API's problem+json; a person's browser gets `render`'s page instead,
+ * with that response's Retry-After (hono carries the earlier response's headers over).
+ */
+export function databaseFaultPage(render: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.error && isDatabaseFault(c.error)) c.res = await render(c);
+  };
+}
 
 export function onAppError(err: Error, c: Context, log?: (line: string) => void): Response {
   if (err instanceof HTTPException && err.status < 500) {

@@ -131,6 +131,16 @@ describe('(a) the database refuses connections', () => {
     }
   });
 
+  it('the agents\' console is a console page saying so, with Retry-After, not the API\'s JSON', async () => {
+    // a session cookie of the right shape: the console must ask the database whose it is
+    const res = await pageApp(svc).request('/agent', { headers: { cookie: `od_agent_session=${'A'.repeat(43)}` } });
+    const body = await res.text();
+    expect(res.status, body).toBe(503);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(body).toContain('The database did not answer in time');
+  });
+
   it('the sweep and the mail loops log the fault and go on (no unhandled rejection)', async () => {
     const lines: string[] = [];
     const sweeps = startSweepLoop(svc, 50, (l) => lines.push(l));

@@ -11,7 +11,7 @@ import { LangContext, stringsFor } from './strings.ts';
 import { ConsoleLayout, Notice } from './views/layout.tsx';
 import { SignIn } from './views/signin.tsx';
 
-export type Status = 200 | 400 | 401 | 403 | 404 | 413 | 429;
+export type Status = 200 | 400 | 401 | 403 | 404 | 413 | 429 | 503;
 
 /** Where the language switch leads back to: this page when it was a GET, else the search page. */
 function here(c: Context): string {

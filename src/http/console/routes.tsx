@@ -35,6 +35,7 @@ import { mountIncidentRoutes } from './incidents.tsx';
 import { mountReport } from './report.tsx';
 import { mountWebhookRoutes } from './webhooks.tsx';
 import { messagePage, page, signInPage } from './render.tsx';
+import { databaseFaultPage } from '../errors.ts';
 import { switchLang } from './lang.ts';
 import { Home } from './views/home.tsx';
 
@@ -55,6 +56,8 @@ export function mountConsole(app: OpenAPIHono<AppEnv>, svc: Services, opts: Cons
   con.use('*', pageSecureHeaders);
   con.get('/assets/console.css', (c) => c.body(CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
   con.use('*', noStore);
+  // a database (ours or the shop's) that cannot answer: a page saying so, not the API's JSON
+  con.use('*', databaseFaultPage((c) => messagePage(c, 503, 'Database unavailable', 'The database did not answer in time. Try again in a minute; the order page shows what was done.')));
   // 413 and what happened, signed in or not: the sign-in page here read as a lost session
   con.post('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => messagePage(c, 413, 'Too long', `The form is too long (at most ${BODY_LIMIT / 1024} KB): nothing was done.`) }));
 

@@ -24,7 +24,7 @@ import type { AppEnv } from '../env.ts';
 import { clientIp } from '../client-ip.ts';
 import { lineLogger } from '../../observability/logger.ts';
 import { isQuerySecret } from '../schemas.ts';
-import { isDatabaseFault } from '../../db/faults.ts';
+import { databaseFaultPage } from '../errors.ts';
 import { Answer, type AnswerProps } from './answer.tsx';
 import { loadAnswer, ticketView } from './answer-model.ts';
 import { csrfOk, csrfToken } from './csrf.ts';
@@ -86,17 +86,12 @@ export function mountPages(app: OpenAPIHono<AppEnv>, svc: Services, opts: PageOp
 
   const tooMany = (c: Context, seconds: number) => c.header('retry-after', String(seconds));
 
-  // A database (ours or the shop's) that cannot answer reaches the app's onError, whose 503 is the
-  // API's problem+json: a buyer's browser gets the page instead, saying so, with the same
-  // Retry-After (carried over from that response).
+  // a database (ours or the shop's) that cannot answer: the page, saying so in the buyer's language
   for (const p of PAGE_PATHS) {
-    app.use(p, async (c, next) => {
-      await next();
-      if (c.error && isDatabaseFault(c.error)) {
-        const lang = langOf(c.req.query('lang'));
-        c.res = await lookupPage(c, 503, lang, strings(lang).unavailable);
-      }
-    });
+    app.use(p, databaseFaultPage((c) => {
+      const lang = langOf(c.req.query('lang'));
+      return lookupPage(c, 503, lang, strings(lang).unavailable);
+    }));
   }
 
   app.get('/assets/page.js', (c) =>
