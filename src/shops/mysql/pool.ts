@@ -70,16 +70,7 @@ function guardedConnection(conn: mysql.PoolConnection, ms: number): mysql.PoolCo
       throw err;
     }
   };
-  const query = run('query');
-  const execute = run('execute');
-  return new Proxy(conn, {
-    get(target, prop, receiver) {
-      if (prop === 'query') return query;
-      if (prop === 'execute') return execute;
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return withMethods(conn, { query: run('query'), execute: run('execute') });
 }
 
 function withStatementDeadline(pool: mysql.Pool, ms: number): mysql.Pool {
@@ -93,15 +84,16 @@ function withStatementDeadline(pool: mysql.Pool, ms: number): mysql.Pool {
       conn.release(); // a no-op for a destroyed connection
     }
   };
-  const query = onOne('query');
-  const execute = onOne('execute');
-  return new Proxy(pool, {
-    get(target, prop, receiver) {
-      if (prop === 'getConnection') return getConnection;
-      if (prop === 'query') return query;
-      if (prop === 'execute') return execute;
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+  return withMethods(pool, { getConnection, query: onOne('query'), execute: onOne('execute') });
+}
+
+/** `target` with these methods in place of its own; the rest bound to it (mysql2's use `this`). */
+function withMethods<T extends object>(target: T, methods: Record<string, unknown>): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      if (typeof prop === 'string' && Object.hasOwn(methods, prop)) return methods[prop];
+      const value: unknown = Reflect.get(t, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
     },
   });
 }
