@@ -39,7 +39,7 @@ export async function shopSql(
 ): Promise<{ sql: Sql; stop(): void }> {
   const { client, stop } = await deadlineBoundPostgres(
     {
-      url, maxConnections: opts.connections ?? 10, connectTimeoutMs: 5_000, statementTimeoutMs: opts.statementTimeoutMs,
+      url, maxConnections: opts.connections ?? 10, statementTimeoutMs: opts.statementTimeoutMs,
       postgres: opts.postgres, startupSettings: !viaHyperdrive(new URL(url)),
     },
     {
