@@ -29,6 +29,12 @@ describe('isDatabaseFault', () => {
     ['wrapped by drizzle', wrapped(coded('57P01'))],
     ['two causes deep', new Error('diagnosis failed', { cause: wrapped(coded('ECONNRESET')) })],
     ['an AggregateError of refusals (IPv4 and IPv6)', Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), { code: 'ECONNREFUSED' })],
+    // a connected shop on MySQL/MariaDB (mysql2)
+    ['mysql2: the server closed the connection', wrapped(Object.assign(coded('PROTOCOL_CONNECTION_LOST'), { fatal: true }))],
+    ['mysql2: past the statement deadline', wrapped(coded('PROTOCOL_SEQUENCE_TIMEOUT'))],
+    ['MariaDB: a lock wait past innodb_lock_wait_timeout', coded('ER_LOCK_WAIT_TIMEOUT')],
+    ['MariaDB: too many connections', coded('ER_CON_COUNT_ERROR')],
+    ['mysql2: a command on a connection already closed (no code, fatal)', Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true })],
   ])('%s is a fault', (_name, err) => {
     expect(isDatabaseFault(err)).toBe(true);
   });
@@ -38,6 +44,8 @@ describe('isDatabaseFault', () => {
     ['a unique violation', wrapped(coded('23505'))],
     ['a syntax error', wrapped(coded('42601'))],
     ['a deadlock (ours to fix, not to retry blindly)', coded('40P01')],
+    ['a MariaDB deadlock, likewise', coded('ER_LOCK_DEADLOCK')],
+    ['a MariaDB duplicate key', wrapped(coded('ER_DUP_ENTRY'))],
     ['a string', 'ECONNREFUSED'],
     ['null', null],
   ])('%s is not', (_name, err) => {
