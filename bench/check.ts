@@ -4,8 +4,9 @@
  *
  * - latency: SANDBOX_LATENCY_MS=50 on every upstream; p50/p99 at concurrency 1, 16 and 64, and p50
  *   divided by the slowest upstream's latency (goal <= 1.1: checkers truly concurrent, little own cost);
- * - throughput: SANDBOX_LATENCY_MS=0, against a bare hono route served the same way, same run, with
- *   the CPU each check cost this process (server and load generator), the sandbox and Postgres.
+ * - throughput: SANDBOX_LATENCY_MS=0, against a bare hono route served the same way, in alternating
+ *   rounds (the share is the median of the rounds' ratios), with the CPU each check cost this
+ *   process (server and load generator), the sandbox and Postgres.
  *
  * Built-in: the order checked is a supplier product whose payment is verified and whose supplier is
  * still processing: the check needs the gateway AND the supplier (two 50 ms upstreams, run
@@ -123,12 +124,59 @@ interface Target {
 }
 const body = () => JSON.stringify({ secret: '8462' });
 
-interface Numbers { c1: Load; c16: Load; c64: Load; thr: Load; cpu: CpuPerCheck }
+interface Numbers { c1: Load; c16: Load; c64: Load; thr: Load; cpu: CpuPerCheck; bare: Load; share: number }
 
 /** CPU per check during the throughput run: this process (server AND load generator), the sandbox's, Postgres' */
 interface CpuPerCheck { process: number; sandbox: number; postgres: number }
 
-/** The same three measurements on any target: c=1 and c=64 at 50 ms upstreams, then throughput at 0 ms. */
+/**
+ * Throughput at 0 ms in alternating rounds: checks, then a bare hono route served the same way, so
+ * both meet the same minutes of this shared machine (whose speed drifts by a third between runs);
+ * the share is the median of the rounds' own ratios. One run of each, minutes apart, put the share
+ * anywhere from 7% to 9% for the same code.
+ */
+const ROUNDS = 6;
+const CHECKS_PER_ROUND = 500;
+const BARE_PER_ROUND = 4000;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function throughput(t: Target): Promise<Pick<Numbers, 'thr' | 'cpu' | 'bare' | 'share'>> {
+  const bareApp = new Hono().get('/', (c) => c.json({ ok: true }));
+  const { url, server } = await listen(bareApp.fetch);
+  try {
+    await load(() => `${url}/`, () => undefined, 64, 2000); // warm-up
+    const checks: Load[] = [];
+    const bares: Load[] = [];
+    let cpuMs = 0;
+    const byRole = { sandbox: 0, postgres: 0 };
+    for (let r = 0; r < ROUNDS; r++) {
+      const meter = startCpuMeter();
+      const cpu0 = process.cpuUsage();
+      checks.push(await load(t.check, body, 64, CHECKS_PER_ROUND));
+      const cpu = process.cpuUsage(cpu0);
+      const roles = meter.stop();
+      cpuMs += (cpu.user + cpu.system) / 1000;
+      byRole.sandbox += roles ? roles.byRole.sandbox * 1000 : NaN;
+      byRole.postgres += roles ? roles.byRole.postgres * 1000 : NaN;
+      bares.push(await load(() => `${url}/`, () => undefined, 64, BARE_PER_ROUND));
+    }
+    const n = ROUNDS * CHECKS_PER_ROUND;
+    const summary = (ls: Load[]): Load => ({
+      p50: median(ls.map((l) => l.p50)), p99: median(ls.map((l) => l.p99)), rps: median(ls.map((l) => l.rps)), errors: ls.reduce((e, l) => e + l.errors, 0),
+    });
+    return {
+      thr: summary(checks),
+      bare: summary(bares),
+      share: median(checks.map((c, i) => c.rps / bares[i]!.rps)),
+      cpu: { process: cpuMs / n, sandbox: byRole.sandbox / n, postgres: byRole.postgres / n },
+    };
+  } finally {
+    server.close();
+  }
+}
+
+/** The same measurements on any target: c=1, c=16 and c=64 at 50 ms upstreams, then throughput at 0 ms. */
 async function measure(start: (latencyMs: number) => Promise<Target>, first?: (t: Target) => Promise<void>): Promise<Numbers> {
   const out: Partial<Numbers> = {};
   for (const latency of [LATENCY, 0]) {
@@ -141,16 +189,7 @@ async function measure(start: (latencyMs: number) => Promise<Target>, first?: (t
         out.c16 = await load(t.check, body, 16, 400);
         out.c64 = await load(t.check, body, 64, 1500);
       } else {
-        const meter = startCpuMeter();
-        const cpu0 = process.cpuUsage();
-        out.thr = await load(t.check, body, 64, 3000);
-        const cpu = process.cpuUsage(cpu0);
-        const roles = meter.stop();
-        out.cpu = {
-          process: (cpu.user + cpu.system) / 1000 / 3000,
-          sandbox: roles ? (roles.byRole.sandbox * 1000) / 3000 : NaN,
-          postgres: roles ? (roles.byRole.postgres * 1000) / 3000 : NaN,
-        };
+        Object.assign(out, await throughput(t));
       }
     } finally {
       await t.close();
@@ -196,15 +235,12 @@ async function benchOne(kind: 'pglite' | 'postgres', database: Database): Promis
     'c=1  p50/p99 ms': `${n.c1.p50.toFixed(1)} / ${n.c1.p99.toFixed(1)}  (p50 / slowest upstream ${LATENCY} ms = ${(n.c1.p50 / LATENCY).toFixed(2)})`,
     'c=16 p50/p99 ms': `${n.c16.p50.toFixed(1)} / ${n.c16.p99.toFixed(1)}  (p50 / ${LATENCY} ms = ${(n.c16.p50 / LATENCY).toFixed(2)}; ${n.c16.rps.toFixed(0)} req/s; errors ${n.c16.errors})`,
     'c=64 p50/p99 ms': `${n.c64.p50.toFixed(1)} / ${n.c64.p99.toFixed(1)}  (p50 / ${LATENCY} ms = ${(n.c64.p50 / LATENCY).toFixed(2)}; ${n.c64.rps.toFixed(0)} req/s; errors ${n.c1.errors + n.c64.errors})`,
-    'throughput, latency 0, c=64': `${n.thr.rps.toFixed(0)} checks/s (p50 ${n.thr.p50.toFixed(1)} ms, errors ${n.thr.errors})`,
+    'throughput, latency 0, c=64': `${n.thr.rps.toFixed(0)} checks/s (p50 ${n.thr.p50.toFixed(1)} ms, errors ${n.thr.errors}; median of ${ROUNDS} rounds)`,
     // this process is the server and the load generator; the sandbox runs apart (bench/cpu-meter.ts)
     'CPU ms per check, latency 0': `server+client ${n.cpu.process.toFixed(2)}, sandbox ${n.cpu.sandbox.toFixed(2)}, postgres ${n.cpu.postgres.toFixed(2)}`,
+    'bare hono route, c=64': `${n.bare.rps.toFixed(0)} req/s (p50 ${n.bare.p50.toFixed(2)} ms; rounds alternating with the checks)`,
+    'checks/s as a share of bare': `${(100 * n.share).toFixed(1)}% (median of the rounds' ratios)`,
   };
-  const bare = new Hono().get('/', (c) => c.json({ ok: true }));
-  const { url, server } = await listen(bare.fetch);
-  const b = await load(() => `${url}/`, () => undefined, 64, 20000);
-  results['bare hono route, c=64'] = `${b.rps.toFixed(0)} req/s (p50 ${b.p50.toFixed(2)} ms)`;
-  server.close();
   console.log(`\n== ${kind}`);
   for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(30)} ${v}`);
   return n;
