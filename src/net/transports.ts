@@ -43,7 +43,19 @@ export interface TransportLimits {
   headersTimeoutMs: number;
   /** silence between body chunks */
   bodyTimeoutMs: number;
+  /** the most an answer's body may hold (default MAX_ANSWER_BYTES) */
+  maxBodyBytes?: number;
 }
+
+/**
+ * A gateway's or supplier's answer is a few KB. One that keeps streaming (a broken or hostile EPay
+ * site: those are third parties) would otherwise be held in memory until the deadline, at whatever
+ * rate the link allows, a few such calls at once enough to end the process. Past this, the call is
+ * cut and fails like a broken connection (UND_ERR_RES_EXCEEDED_MAX_SIZE, undici's own code).
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+const tooLarge = (max: number) => coded('UND_ERR_RES_EXCEEDED_MAX_SIZE', `the answer passed ${max} bytes`);
 
 /**
  * An error carrying a code the client classifies (errorCode in http-client.ts). The three waits
@@ -60,6 +72,7 @@ function coded(code: string, message: string): Error {
 export function nodeTransport(limits: TransportLimits): Transport {
   const agentOptions = { keepAlive: true, maxSockets: limits.maxConnections, keepAliveMsecs: 1000, timeout: 4000 };
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+  const maxBody = limits.maxBodyBytes ?? MAX_ANSWER_BYTES;
 
   function send(req: TransportRequest, signal: AbortSignal): Promise<TransportAnswer> {
     return new Promise((resolve, reject) => {
@@ -87,8 +100,14 @@ export function nodeTransport(limits: TransportLimits): Transport {
       request.on('response', (res) => {
         phase = 'body';
         request.setTimeout(waits.body);
+        if (Number(res.headers['content-length']) > maxBody) return request.destroy(tooLarge(maxBody));
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBody) request.destroy(tooLarge(maxBody));
+          else chunks.push(chunk);
+        });
         res.on('error', reject);
         // 'close' without 'end': the socket went away mid-body (reset, timeout, abort)
         res.on('close', () => {
@@ -120,6 +139,35 @@ export function nodeTransport(limits: TransportLimits): Transport {
  * pass a fetch) an undici Agent bounds the pool and the three waits; on Workers `undici` is a
  * stand-in (worker/undici.ts) and the invocation's own limits end a hung call.
  */
+/** A fetch Response's body as UTF-8 text, refused (and the rest left unread) past `max` bytes. */
+async function boundedText(res: Response, max: number): Promise<string> {
+  if (Number(res.headers.get('content-length')) > max) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge(max);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 export function fetchTransport(fetchImpl: typeof fetch, limits: TransportLimits): Transport {
   const dispatcher = new Agent({
     connections: limits.maxConnections,
@@ -137,7 +185,7 @@ export function fetchTransport(fetchImpl: typeof fetch, limits: TransportLimits)
         headers[name.toLowerCase()] = value;
       });
       // read the whole body under the same signal: a stalled body is a timeout, not an answer
-      return { status: res.status, headers, body: await res.text() };
+      return { status: res.status, headers, body: await boundedText(res, limits.maxBodyBytes ?? MAX_ANSWER_BYTES) };
     },
     close: () => dispatcher.close(),
   };

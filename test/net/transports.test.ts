@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, type RequestListener, type Serv
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient, type ManagedHttpClient } from '../../src/net/http-client.ts';
-import { nodeTransport } from '../../src/net/transports.ts';
+import { fetchTransport, MAX_ANSWER_BYTES, nodeTransport, type Transport } from '../../src/net/transports.ts';
 
 const LIMITS = { maxConnections: 4, connectTimeoutMs: 1000, headersTimeoutMs: 1000, bodyTimeoutMs: 1000 };
 const servers: Server[] = [];
@@ -110,5 +110,64 @@ describe('node:http transport', () => {
     clients.push(c);
     await expect(c.send({ method: 'GET', url: silent, signal: AbortSignal.timeout(5000) })).rejects.toMatchObject({ kind: 'timeout', message: 'gw: UND_ERR_HEADERS_TIMEOUT' });
     await expect(c.send({ method: 'GET', url: reset, signal: AbortSignal.timeout(5000) })).rejects.toMatchObject({ kind: 'network' });
+  });
+});
+
+describe('an answer past the size cap (a broken or hostile gateway streaming without end)', () => {
+  const CAP = 64 * 1024;
+  /** `total` bytes in 16 KB chunks, as fast as the socket takes them; how many the server managed to write */
+  async function streaming(total: number, declare: boolean) {
+    const sent = { bytes: 0, closed: false };
+    const { url } = await localServer((_req, res) => {
+      res.writeHead(200, declare ? { 'content-length': String(total) } : {});
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const pump = () => {
+        while (sent.bytes < total) {
+          sent.bytes += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.on('close', () => (sent.closed = true));
+      pump();
+    });
+    return { url, sent };
+  }
+  const transports: Array<[string, () => Transport]> = [
+    ['node:http', () => nodeTransport({ ...LIMITS, maxBodyBytes: CAP })],
+    ['fetch', () => fetchTransport(fetch, { ...LIMITS, maxBodyBytes: CAP })],
+  ];
+
+  it.each(transports)('%s: a streamed answer is cut past the cap, long before its end', async (_name, make) => {
+    const { url, sent } = await streaming(64 * 1024 * 1024, false);
+    const t = make();
+    try {
+      await expect(t.send({ method: 'GET', url }, new AbortController().signal)).rejects.toMatchObject({ code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
+      await expect.poll(() => sent.closed).toBe(true);
+      expect(sent.bytes).toBeLessThan(16 * 1024 * 1024); // socket buffers, not the 64 MB
+    } finally {
+      await t.close();
+    }
+  });
+
+  it.each(transports)('%s: a declared length past the cap is refused before the body is read; one at the cap is read whole', async (_name, make) => {
+    const t = make();
+    try {
+      const big = await streaming(CAP + 1, true);
+      await expect(t.send({ method: 'GET', url: big.url }, new AbortController().signal)).rejects.toMatchObject({ code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
+      const fits = await streaming(CAP, true);
+      const res = await t.send({ method: 'GET', url: fits.url }, new AbortController().signal);
+      expect(res.body.length).toBeGreaterThanOrEqual(CAP);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the client fails such a call as a network failure, never holding more than the cap (default 1 MiB)', async () => {
+    expect(MAX_ANSWER_BYTES).toBe(1024 * 1024);
+    const { url } = await streaming(32 * 1024 * 1024, false);
+    const c = createHttpClient({ name: 'epay', retries: 0, breaker: false });
+    clients.push(c);
+    await expect(c.send({ method: 'GET', url, signal: AbortSignal.timeout(5000) })).rejects.toMatchObject({ kind: 'network', message: 'epay: UND_ERR_RES_EXCEEDED_MAX_SIZE' });
   });
 });
