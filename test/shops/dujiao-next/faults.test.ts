@@ -4,10 +4,9 @@
  * answer (never a 500, never a hang), the process lives (the guarded postgres.js, as for our own
  * database: db/postgres-guard.ts), and the same services answer once the shop is back.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { POSTGRES_URL } from '../../support/db.ts';
-import type { TcpProxy } from '../../db/tcp-proxy.ts';
 import { expectRefusedAndHungShopAnswered, shopBehindProxy, shopClient } from '../support/faults.ts';
 import { emptyShop, insertOrder, PG, suiteHarness } from './support.ts';
 
@@ -16,10 +15,6 @@ const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
 
 describe.skipIf(!PG)('dujiao-next: the shop\'s database refusing, hung or dropping connections', () => {
   const suite = suiteHarness(() => NOW);
-  const proxies: TcpProxy[] = [];
-  afterAll(async () => {
-    for (const p of proxies) await p.close();
-  });
 
   /** a paid order still inside its manual window: every check reads the shop and asks the gateway, and writes nothing there */
   async function manualOrder(orderNo: string) {
@@ -36,7 +31,6 @@ describe.skipIf(!PG)('dujiao-next: the shop\'s database refusing, hung or droppi
   it('refused: 503 with Retry-After at once; hung: 503 within the shop deadline; back: 200 on the same services', async () => {
     await manualOrder('DNFAULT000001');
     const { env, proxy } = await shopBehindProxy(suite.h.shop.url, 5432);
-    proxies.push(proxy);
     const svc = await suite.h.services(env);
     await expectRefusedAndHungShopAnswered(shopClient(svc, 'DNFAULT000001', '8462'), proxy, 'DELIVERY_IN_PROGRESS');
   });

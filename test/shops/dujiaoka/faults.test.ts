@@ -2,12 +2,11 @@
  * The dujiaoka shop's MariaDB refusing, hung, and holding a lock: a buyer's check is a 503 (never a
  * 500, never a hang), nothing is written, and the same services answer once it is back.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { customerCheck } from '../../../src/engine/customer-check.ts';
 import { isDatabaseFault } from '../../../src/db/faults.ts';
 import { NO_LOG_CONTEXT } from '../../../src/observability/context.ts';
-import type { TcpProxy } from '../../db/tcp-proxy.ts';
 import { expectRefusedAndHungShopAnswered, SHOP_DEADLINE_MS, shopBehindProxy, shopClient } from '../support/faults.ts';
 import { emptyShop, insertCarmis, insertGoods, insertOrder, MARIADB, orderRow, PAY, rows, suiteHarness } from './support.ts';
 
@@ -16,10 +15,6 @@ const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
 
 describe.skipIf(!MARIADB)('dujiaoka: the shop\'s database refusing, hung or locked', () => {
   const suite = suiteHarness(() => NOW);
-  const proxies: TcpProxy[] = [];
-  afterAll(async () => {
-    for (const p of proxies) await p.close();
-  });
 
   it('refused: 503 with Retry-After at once; hung: 503 within the shop deadline; back: 200 on the same services', async () => {
     const h = suite.h;
@@ -28,7 +23,6 @@ describe.skipIf(!MARIADB)('dujiaoka: the shop\'s database refusing, hung or lock
     await insertOrder(h.shop, { orderSn: 'FAULT00000000001', goodsId: 7, type: 2, priceCents: 10000, payId: PAY.alipay, status: 2, searchPwd: '8462', createdAt: ago(3) });
     h.book.set('FAULT00000000001', 'alipay', 10000, { state: 'paid', amountCents: 10000, paidAt: ago(2).toISOString(), tradeNo: '2026112222001400077777' });
     const { env, proxy } = await shopBehindProxy(h.shop.url, 3306);
-    proxies.push(proxy);
     const svc = await h.services(env);
     await expectRefusedAndHungShopAnswered(shopClient(svc, 'FAULT00000000001', '8462'), proxy, 'DELIVERY_IN_PROGRESS');
   });

@@ -5,7 +5,7 @@
  * statement deadline, never a hang; /healthz 503 within a second meanwhile; back: the same services
  * answer 200 again.
  */
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { createApp } from '../../../src/http/app.ts';
 import type { Services } from '../../../src/services.ts';
 import type { Env } from '../../../src/config.ts';
@@ -14,10 +14,11 @@ import { tcpProxy, type TcpProxy } from '../../db/tcp-proxy.ts';
 /** the shop's statement deadline these tests run under (SHOP_STATEMENT_TIMEOUT_MS) */
 export const SHOP_DEADLINE_MS = 1500;
 
-/** The shop's URL, through a proxy: the environment for services on it, and the proxy. */
+/** The shop's URL, through a proxy closed when the test ends: the environment for services on it, and the proxy. */
 export async function shopBehindProxy(shopUrl: string, defaultPort: number): Promise<{ env: Env; proxy: TcpProxy }> {
   const u = new URL(shopUrl);
   const proxy = await tcpProxy({ host: u.hostname, port: Number(u.port || defaultPort) });
+  onTestFinished(() => proxy.close());
   u.port = String(proxy.port);
   return { env: { SHOP_DATABASE_URL: u.toString(), SHOP_STATEMENT_TIMEOUT_MS: String(SHOP_DEADLINE_MS) }, proxy };
 }
