@@ -139,7 +139,8 @@ const ROUNDS = 6;
 const CHECKS_PER_ROUND = 500;
 const BARE_PER_ROUND = 4000;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** the middle of the rounds' figures (percentiles' p50) */
+const median = (xs: number[]) => percentiles(xs).p50;
 
 async function throughput(t: Target): Promise<Pick<Numbers, 'thr' | 'cpu' | 'bare' | 'share'>> {
   const bareApp = new Hono().get('/', (c) => c.json({ ok: true }));

@@ -134,11 +134,6 @@ export function nodeTransport(limits: TransportLimits): Transport {
   };
 }
 
-/**
- * A fetch function: a Worker's global fetch, or the Worker's in-process sandbox. On Node (tests that
- * pass a fetch) an undici Agent bounds the pool and the three waits; on Workers `undici` is a
- * stand-in (worker/undici.ts) and the invocation's own limits end a hung call.
- */
 /** A fetch Response's body as UTF-8 text, refused (and the rest left unread) past `max` bytes. */
 async function boundedText(res: Response, max: number): Promise<string> {
   if (Number(res.headers.get('content-length')) > max) {
@@ -168,6 +163,11 @@ async function boundedText(res: Response, max: number): Promise<string> {
   return new TextDecoder().decode(all);
 }
 
+/**
+ * A fetch function: a Worker's global fetch, or the Worker's in-process sandbox. On Node (tests that
+ * pass a fetch) an undici Agent bounds the pool and the three waits; on Workers `undici` is a
+ * stand-in (worker/undici.ts) and the invocation's own limits end a hung call.
+ */
 export function fetchTransport(fetchImpl: typeof fetch, limits: TransportLimits): Transport {
   const dispatcher = new Agent({
     connections: limits.maxConnections,

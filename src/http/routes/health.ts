@@ -67,9 +67,10 @@ export function mountHealth(app: OpenAPIHono<AppEnv>) {
     const deadline = started + HEALTH_BUDGET_MS;
     c.header('cache-control', 'no-store');
     // ours and, for a connected shop, the shop's own database: a check needs both
+    const timed = <T>(o: Outcome<T>) => ({ ...o, ms: Math.round(performance.now() - started) });
     const [probe, shopProbe] = await Promise.all([
-      until(() => svc.database.db.execute(sql`select 1`), deadline).then((o) => ({ ...o, ms: Math.round(performance.now() - started) })),
-      svc.shop.separate ? until(() => svc.shop.ping(), deadline).then((o) => ({ ...o, ms: Math.round(performance.now() - started) })) : null,
+      until(() => svc.database.db.execute(sql`select 1`), deadline).then(timed),
+      svc.shop.separate ? until(() => svc.shop.ping(), deadline).then(timed) : null,
     ]);
     if (!probe.ok) return c.json({ status: 'degraded' as const }, 503);
     const database = { ok: true, kind: svc.database.kind, ms: probe.ms };
